@@ -1,0 +1,108 @@
+"""Named personas and a small precinct, shared by the whole suite.
+
+The personas follow DESIGN §1: a station head, a dispatcher, a community officer, a guard
+lead, a sub-bureau reader, and an officer of another station who must see nothing of Futian.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from shapely.geometry import Polygon, box, mapping
+
+from zhengyi.precinct.geojson import feature_collection, to_features
+from zhengyi.precinct.spec import (
+    AreaSpec,
+    BuildingSpec,
+    ConnectorSpec,
+    EdgeSpec,
+    LandmarkSpec,
+    NodeSpec,
+    ZoneSpec,
+)
+
+FUTIAN_BOX = (114.050, 22.530, 114.062, 22.542)
+
+
+def small_precinct_document(prefix: str = "", dx: float = 0.0) -> dict[str, Any]:
+    """A few of everything, on all three levels, in valid GeoJSON."""
+    from shapely.geometry import Point
+
+    def sq(x: float, y: float, d: float = 0.0004) -> Polygon:
+        return box(x + dx, y, x + dx + d, y + d)
+
+    nodes = [
+        NodeSpec(f"{prefix}S1", "street", 114.051 + dx, 22.531, "junction"),
+        NodeSpec(f"{prefix}S2", "street", 114.055 + dx, 22.531, "junction"),
+        NodeSpec(f"{prefix}S3", "street", 114.055 + dx, 22.535, "lobby", "测试大厦大堂"),
+        NodeSpec(f"{prefix}U1", "underground", 114.051 + dx, 22.5312, "concourse"),
+        NodeSpec(f"{prefix}U2", "underground", 114.055 + dx, 22.5312, "concourse"),
+        NodeSpec(f"{prefix}K1", "skywalk", 114.055 + dx, 22.5352, "deck"),
+    ]
+    return feature_collection(
+        to_features(
+            zones=[ZoneSpec(f"{prefix}Z1", "测试商圈", "Test CBD", "business", sq(114.050, 22.530, 0.008))],
+            buildings=[
+                BuildingSpec(f"{prefix}B1", "测试大厦", "office_tower", 180.0, 45, 4, f"{prefix}Z1", None, "测试物业", sq(114.054, 22.534), "福华路1号"),
+                BuildingSpec(f"{prefix}B2", "低层写字楼", "office_tower", 60.0, 15, 2, f"{prefix}Z1", None, "测试物业", sq(114.056, 22.534), "福华路3号"),
+                BuildingSpec(f"{prefix}B3", "岗厦村1栋", "residential", 24.0, 8, 0, None, "岗厦", None, sq(114.052, 22.538, 0.0001), "岗厦村"),
+            ],
+            landmarks=[LandmarkSpec(f"{prefix}L1", "测试地铁站", "Test Metro", "metro_station", "underground", Point(114.053 + dx, 22.5312))],
+            areas=[AreaSpec(f"{prefix}A1", "测试地下街", "underground", sq(114.050, 22.5305, 0.006))],
+            nodes=nodes,
+            edges=[
+                EdgeSpec(f"{prefix}S1", f"{prefix}S2", "street", 411.0, True, True, "福华路"),
+                EdgeSpec(f"{prefix}S2", f"{prefix}S3", "street", 444.0, True, False, "支路"),
+                EdgeSpec(f"{prefix}U1", f"{prefix}U2", "underground", 411.0, True, False, "地下街"),
+            ],
+            connectors=[
+                ConnectorSpec(f"{prefix}S1", f"{prefix}U1", "exit", 25.0, "A出口"),
+                ConnectorSpec(f"{prefix}S3", f"{prefix}K1", "lift", 45.0),
+            ],
+        )
+    )
+
+
+@pytest.fixture
+def system(db: Any) -> Any:
+    from zhengyi.core.services.roles import system_user
+
+    return system_user()
+
+
+@pytest.fixture
+def stations(system: Any) -> dict[str, Any]:
+    """福田 (FT) with a small precinct, 莲花 (LH) with its own, both in 福田分局."""
+    from zhengyi.core.services.org import upsert_station
+    from zhengyi.demo.accounts import ensure_organisation
+    from zhengyi.precinct.services import import_geojson
+
+    org = ensure_organisation(actor=system)
+    ft = upsert_station(
+        actor=system, code="FT", name="福田派出所", bureau=org["bureau"], boundary=mapping(box(*FUTIAN_BOX)), area_km2=1.7
+    )
+    import_geojson(actor=system, station=ft, document=small_precinct_document())
+    import_geojson(actor=system, station=org["LH"], document=small_precinct_document("LH-", dx=0.02))
+    return {"FT": ft, "LH": org["LH"], "bureau": org["bureau"]}
+
+
+@pytest.fixture
+def personas(stations: dict[str, Any], system: Any) -> dict[str, Any]:
+    from zhengyi.core.models import User
+    from zhengyi.demo.accounts import ensure_accounts
+
+    ensure_accounts(actor=system)
+    return {u.username: u for u in User.objects.filter(is_demo=True)}
+
+
+@pytest.fixture
+def client_for(personas: dict[str, Any]) -> Any:
+    from django.test import Client
+
+    def make(username: str) -> Client:
+        client = Client()
+        client.force_login(personas[username])
+        return client
+
+    return make

@@ -1,0 +1,17 @@
+"""The JSON API (django-ninja, OpenAPI 3 at /api/openapi.json, docs at /api/docs)."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from zhengyi.precinct.api import router as precinct_router
+
+api = NinjaAPI(
+    title="正义街1号 · Zhengyi API",
+    version="1",
+    description="派出所综合平台接口。所有查询按用户所属派出所与角色限定范围。",
+    auth=django_auth,
+    urls_namespace="api",
+)
+api.add_router("/precinct/", precinct_router)

@@ -1,0 +1,67 @@
+"""zhengyi demo load|accounts — the Futian demo precinct and its accounts."""
+
+from __future__ import annotations
+
+import time
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import CommandError
+
+from zhengyi.core.management.base import AuditedCommand
+from zhengyi.core.models import Station
+
+
+class Command(AuditedCommand):
+    help = "演示数据：福田派出所辖区与各角色账户 / the Futian demo precinct and accounts"
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        load = sub.add_parser("load", help="生成并导入演示辖区（可重复运行）")
+        load.add_argument("--seed", type=int, default=2017, help="随机种子：同一种子生成同一辖区")
+        load.add_argument("--data-dir", type=Path, default=None, help="共享地理数据目录（默认 ../shared/data）")
+        load.add_argument("--force", action="store_true", help="已存在时仍重新导入（按编号更新）")
+        super().add_arguments(load)
+        sub.add_parser("accounts", help="列出演示账户 / print the demo accounts")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "accounts":
+            self._print_accounts()
+            return
+        from zhengyi.demo.accounts import ensure_accounts, ensure_organisation
+        from zhengyi.demo.precinct import load_futian
+
+        actor = self.actor(options)
+        started = time.monotonic()
+        org = ensure_organisation(actor=actor)
+        futian = Station.objects.filter(code="FT").first()
+        if futian is None or options["force"] or not futian.area_km2:
+
+            def progress(stage: str, done: int, total: int) -> None:
+                bar = "#" * done + "." * (total - done)
+                self.stderr.write(f"\r  导入辖区 [{bar}] {stage:<20}", ending="")
+                self.stderr.flush()
+
+            data_dir = options["data_dir"] or Path(settings.SHARED_DATA_DIR)
+            try:
+                load_futian(actor=actor, bureau=org["bureau"], seed=options["seed"], data_dir=data_dir, progress=progress)
+            except FileNotFoundError as exc:
+                raise CommandError(str(exc)) from exc
+            self.stderr.write("")
+        else:
+            self.stdout.write("福田派出所演示辖区已存在（--force 可重新导入）")
+        ensure_accounts(actor=actor)
+        self.stdout.write(f"演示数据就绪，用时 {time.monotonic() - started:.1f} 秒")
+        self._print_accounts()
+
+    def _print_accounts(self) -> None:
+        from zhengyi.core.models import Role
+        from zhengyi.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+        names = dict(Role.objects.values_list("code", "name"))
+        self.stdout.write(f"\n演示账户（密码均为 {DEMO_PASSWORD}）/ demo accounts (password {DEMO_PASSWORD}):")
+        for a in DEMO_ACCOUNTS:
+            where = a.station or a.bureau
+            self.stdout.write(f"  {a.username:<12} {names.get(a.role, a.role):<10} {a.display_name}（{where}）")

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+
+from zhengyi.core.pii import PersonalDataField
+from zhengyi.core.querysets import RestrictedQuerySet
+
+
+class Role(models.Model):
+    """A duty (DESIGN §1). Rules say which models it may act on; code defines, DB holds."""
+
+    code = models.CharField("代码", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=50)
+    name_en = models.CharField("英文名称", max_length=50)
+    description = models.TextField("职责", blank=True)
+    # Staff of a station see that station; a bureau role reads across the bureau's stations.
+    reads_across_stations = models.BooleanField("跨所只读", default=False)
+
+    objects = RestrictedQuerySet.as_manager()
+    station_path: ClassVar[str | None] = None
+
+    class Meta:
+        verbose_name = "角色"
+        verbose_name_plural = verbose_name
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoleRule(models.Model):
+    """Role may perform ``action`` on rows of ``model`` (``app_label.model``) within its reach."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", "查看"
+        ADD = "add", "新增"
+        CHANGE = "change", "修改"
+        DELETE = "delete", "删除"
+        VIEW_PII = "view_pii", "查看个人信息明文"
+
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="rules")
+    model = models.CharField("数据表", max_length=100)
+    action = models.CharField("操作", max_length=16, choices=Action.choices)
+
+    objects = RestrictedQuerySet.as_manager()
+    station_path: ClassVar[str | None] = None
+
+    class Meta:
+        verbose_name = "角色权限"
+        verbose_name_plural = verbose_name
+        constraints = [models.UniqueConstraint(fields=["role", "model", "action"], name="uniq_role_rule")]
+
+    def __str__(self) -> str:
+        return f"{self.role.code}: {self.action} {self.model}"
+
+
+class RestrictedUserManager(UserManager.from_queryset(RestrictedQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class User(AbstractUser):
+    display_name = models.CharField("姓名", max_length=50, blank=True)
+    badge_number = models.CharField("警号/工号", max_length=20, blank=True)
+    mobile = PersonalDataField("手机号", kind="mobile", max_length=20, blank=True)
+    station = models.ForeignKey(
+        "core.Station", null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name="派出所"
+    )
+    bureau = models.ForeignKey(
+        "core.Bureau", null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name="分局"
+    )
+    roles = models.ManyToManyField(Role, blank=True, related_name="users", verbose_name="角色")
+    is_demo = models.BooleanField("演示账户", default=False)
+    failed_logins = models.PositiveIntegerField("连续登录失败次数", default=0)
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+
+    objects = RestrictedUserManager()
+    station_path: ClassVar[str | None] = "station"
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = verbose_name
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username

@@ -1,0 +1,146 @@
+"""The change log every service writes, in the same transaction as the change itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import decimal
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+
+from zhengyi.core.current import current_origin
+from zhengyi.core.models import AccessLog, ObjectChange, User
+from zhengyi.core.pii import PersonalDataField, mask
+
+# Geometry is large and its change is recorded by its summary, not repeated in full.
+_BULKY_SUFFIXES = ("geometry", "footprint", "boundary")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    return value
+
+
+def _digest(value: Any) -> dict[str, Any]:
+    """Stand-in for a large JSON value: its type and a hash that changes when it does."""
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    kind = value.get("type") if isinstance(value, dict) else type(value).__name__
+    return {"type": kind, "sha256": hashlib.sha256(canonical.encode()).hexdigest()[:16]}
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    """A JSON picture of an object's own fields; personal data is stored masked."""
+    data: dict[str, Any] = {}
+    for f in obj._meta.concrete_fields:
+        value = getattr(obj, f.attname)
+        if isinstance(f, PersonalDataField):
+            value = mask(f.pii_kind, value)
+        elif f.name.endswith(_BULKY_SUFFIXES) and value is not None:
+            value = _digest(value)
+        data[f.attname] = _json_value(value)
+    return data
+
+
+def _station_id(obj: models.Model) -> int | None:
+    if type(obj)._meta.label_lower == "core.station":
+        return obj.pk
+    return getattr(obj, "station_id", None)
+
+
+def _change(
+    *,
+    actor: User,
+    obj: models.Model,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    related: models.Model | None,
+    message: str,
+) -> ObjectChange:
+    origin = current_origin()
+    return ObjectChange(
+        actor=actor,
+        actor_name=str(actor.display_name or actor.username),
+        source=origin.source,
+        correlation_id=origin.correlation_id,
+        station_id=_station_id(obj),
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        action=action,
+        before=before,
+        after=after,
+        related_content_type=ContentType.objects.get_for_model(related) if related is not None else None,
+        related_object_id=str(related.pk) if related is not None else "",
+        message=message[:200],
+    )
+
+
+def _require_atomic() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit records must be written inside the service's transaction")
+
+
+def record_change(
+    *,
+    actor: User,
+    obj: models.Model,
+    action: str,
+    before: dict[str, Any] | None = None,
+    related: models.Model | None = None,
+    message: str = "",
+) -> ObjectChange:
+    """Record one change; call it inside the service's ``transaction.atomic`` block."""
+    _require_atomic()
+    after = None if action == ObjectChange.Action.DELETE else snapshot(obj)
+    change = _change(
+        actor=actor, obj=obj, action=action, before=before, after=after, related=related, message=message
+    )
+    change.save()
+    return change
+
+
+def record_created_bulk(
+    *, actor: User, objects: Sequence[models.Model], related: models.Model | None = None, message: str = ""
+) -> int:
+    """One create record per object, inserted in batches (imports of thousands of rows)."""
+    _require_atomic()
+    rows = [
+        _change(actor=actor, obj=o, action="create", before=None, after=snapshot(o), related=related, message=message)
+        for o in objects
+    ]
+    ObjectChange.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def record_access(
+    *, user: User, obj: models.Model, fields: Iterable[str], reason: str
+) -> AccessLog:
+    """Log a view of unmasked personal data. The reason is required and kept verbatim."""
+    reason = reason.strip()
+    if len(reason) < 4:
+        raise ValueError("请填写查看个人信息的事由（至少4个字）/ state why you need to see this personal data")
+    return AccessLog.objects.create(
+        user=user,
+        user_name=str(user.display_name or user.username),
+        station_id=_station_id(obj),
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        fields=sorted(fields),
+        reason=reason[:300],
+        correlation_id=current_origin().correlation_id,
+    )
+
+
+def history_for(obj: models.Model) -> models.QuerySet[ObjectChange]:
+    ct = ContentType.objects.get_for_model(obj, for_concrete_model=True)
+    return ObjectChange.objects.filter(content_type=ct, object_id=str(obj.pk)).select_related("actor")

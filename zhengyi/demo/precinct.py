@@ -1,0 +1,41 @@
+"""Load a generated precinct through the same GeoJSON import a station would use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zhengyi.precinct.geometry import to_geojson_dict
+
+from zhengyi.core.models import Bureau, Station, User
+from zhengyi.core.services.org import upsert_station
+from zhengyi.precinct import geojson
+from zhengyi.precinct.futian_demo import generate
+from zhengyi.precinct.geometry import to_utm
+from zhengyi.precinct.services import Progress, import_geojson
+
+
+def load_futian(*, actor: User, bureau: Bureau, seed: int, data_dir: Path | None, progress: Progress | None = None) -> Station:
+    spec = generate(seed=seed, data_dir=data_dir)
+    station = upsert_station(
+        actor=actor,
+        code=spec.station_code,
+        name=spec.station_name,
+        name_en=spec.station_name_en,
+        bureau=bureau,
+        boundary=to_geojson_dict(spec.boundary),
+        area_km2=round(to_utm(spec.boundary).area / 1e6, 3),
+        address="深圳市福田区福华三路",
+    )
+    document = geojson.feature_collection(
+        geojson.to_features(
+            zones=spec.zones,
+            buildings=spec.buildings,
+            landmarks=spec.landmarks,
+            areas=spec.areas,
+            nodes=spec.nodes,
+            edges=spec.edges,
+            connectors=spec.connectors,
+        )
+    )
+    import_geojson(actor=actor, station=station, document=document, progress=progress)
+    return station

@@ -1,0 +1,201 @@
+"""The precinct map: levels, zones, buildings, landmarks and the three-level network.
+
+Geometry is stored as GeoJSON (WGS84) in JSON columns — the same schema on SQLite and
+PostgreSQL — with derived metric figures (area, length) computed in UTM 50N on write.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+
+from zhengyi.core.models import StationScoped
+from zhengyi.core.pii import PersonalDataField
+from zhengyi.precinct.choices import (
+    BuildingCategory,
+    ConnectorKind,
+    HeightClass,
+    LandmarkKind,
+    Level,
+    NodeKind,
+    ZoneKind,
+)
+
+
+class Space(StationScoped):
+    """One of the three "cities" of a precinct: underground, street, skywalk."""
+
+    level = models.CharField("空间层", max_length=16, choices=Level.choices)
+    name = models.CharField("名称", max_length=100)
+    description = models.TextField("说明", blank=True)
+
+    class Meta:
+        verbose_name = "空间层"
+        verbose_name_plural = verbose_name
+        constraints = [models.UniqueConstraint(fields=["station", "level"], name="uniq_space_level")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Zone(StationScoped):
+    code = models.CharField("编号", max_length=32)
+    name = models.CharField("名称", max_length=100)
+    name_en = models.CharField("英文名称", max_length=100, blank=True)
+    kind = models.CharField("类型", max_length=20, choices=ZoneKind.choices)
+    geometry = models.JSONField("范围")
+    area_m2 = models.FloatField("面积 (m²)")
+
+    class Meta:
+        verbose_name = "片区"
+        verbose_name_plural = verbose_name
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["station", "code"], name="uniq_zone_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PropertyCompany(StationScoped):
+    """物业公司: runs towers, malls and skywalk sections; a partner of the station."""
+
+    name = models.CharField("名称", max_length=100)
+    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    contact_name = PersonalDataField("联系人", kind="name", max_length=50, blank=True)
+    contact_phone = PersonalDataField("联系电话", kind="mobile", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "物业公司"
+        verbose_name_plural = verbose_name
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["station", "name"], name="uniq_property_company")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Building(StationScoped):
+    code = models.CharField("编号", max_length=32)
+    name = models.CharField("名称", max_length=100)
+    category = models.CharField("类别", max_length=20, choices=BuildingCategory.choices)
+    height_m = models.FloatField("高度 (m)")
+    height_class = models.CharField("高度分级", max_length=12, choices=HeightClass.choices)
+    floors_above = models.PositiveSmallIntegerField("地上层数")
+    floors_below = models.PositiveSmallIntegerField("地下层数", default=0)
+    zone = models.ForeignKey(Zone, null=True, blank=True, on_delete=models.SET_NULL, related_name="buildings")
+    urban_village = models.CharField("所属城中村", max_length=20, blank=True)
+    property_company = models.ForeignKey(
+        PropertyCompany, null=True, blank=True, on_delete=models.SET_NULL, related_name="buildings"
+    )
+    address = models.CharField("地址", max_length=200, blank=True)
+    footprint = models.JSONField("轮廓")
+    lon = models.FloatField("经度")
+    lat = models.FloatField("纬度")
+
+    class Meta:
+        verbose_name = "楼宇"
+        verbose_name_plural = verbose_name
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["station", "code"], name="uniq_building_code")]
+        indexes = [models.Index(fields=["station", "category", "height_class"], name="building_cat")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Landmark(StationScoped):
+    code = models.CharField("编号", max_length=32)
+    name = models.CharField("名称", max_length=100)
+    name_en = models.CharField("英文名称", max_length=100, blank=True)
+    kind = models.CharField("类型", max_length=20, choices=LandmarkKind.choices)
+    space = models.ForeignKey(Space, on_delete=models.PROTECT, related_name="landmarks", verbose_name="空间层")
+    lon = models.FloatField("经度")
+    lat = models.FloatField("纬度")
+
+    class Meta:
+        verbose_name = "地标"
+        verbose_name_plural = verbose_name
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["station", "code"], name="uniq_landmark_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SpaceArea(StationScoped):
+    """The extent of an underground concourse or a skywalk deck."""
+
+    code = models.CharField("编号", max_length=32)
+    name = models.CharField("名称", max_length=100)
+    space = models.ForeignKey(Space, on_delete=models.PROTECT, related_name="areas", verbose_name="空间层")
+    geometry = models.JSONField("范围")
+    area_m2 = models.FloatField("面积 (m²)")
+
+    class Meta:
+        verbose_name = "空间区域"
+        verbose_name_plural = verbose_name
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["station", "code"], name="uniq_spacearea_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NetworkNode(StationScoped):
+    code = models.CharField("编号", max_length=32)
+    space = models.ForeignKey(Space, on_delete=models.PROTECT, related_name="nodes", verbose_name="空间层")
+    kind = models.CharField("类型", max_length=16, choices=NodeKind.choices)
+    label = models.CharField("标注", max_length=100, blank=True)
+    lon = models.FloatField("经度")
+    lat = models.FloatField("纬度")
+
+    class Meta:
+        verbose_name = "路网节点"
+        verbose_name_plural = verbose_name
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["station", "code"], name="uniq_node_code")]
+
+    def __str__(self) -> str:
+        return self.label or self.code
+
+
+class NetworkEdge(StationScoped):
+    """A walkable and/or drivable segment between two nodes of the same level."""
+
+    space = models.ForeignKey(Space, on_delete=models.PROTECT, related_name="edges", verbose_name="空间层")
+    source = models.ForeignKey(NetworkNode, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(NetworkNode, on_delete=models.CASCADE, related_name="+")
+    length_m = models.FloatField("长度 (m)")
+    walk = models.BooleanField("可步行", default=True)
+    drive = models.BooleanField("可通车", default=False)
+    oneway = models.BooleanField("单行", default=False)
+    name = models.CharField("路名", max_length=100, blank=True)
+
+    station_path: ClassVar[str | None] = "station"
+
+    class Meta:
+        verbose_name = "路网路段"
+        verbose_name_plural = verbose_name
+        constraints = [models.UniqueConstraint(fields=["source", "target"], name="uniq_edge")]
+
+    def __str__(self) -> str:
+        return f"{self.name or '路段'} ({self.source_id}→{self.target_id})"
+
+
+class Connector(StationScoped):
+    """A vertical link between levels: stairs, escalator, lift or exit."""
+
+    source = models.ForeignKey(NetworkNode, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(NetworkNode, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField("类型", max_length=12, choices=ConnectorKind.choices)
+    seconds = models.FloatField("通行耗时 (秒)")
+    label = models.CharField("标注", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "层间连接"
+        verbose_name_plural = verbose_name
+        constraints = [models.UniqueConstraint(fields=["source", "target"], name="uniq_connector")]
+
+    def __str__(self) -> str:
+        return self.label or f"{self.get_kind_display()} {self.source_id}↔{self.target_id}"
