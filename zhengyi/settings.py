@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -83,7 +84,7 @@ TEMPLATES = [
 ]
 
 
-def _databases() -> dict[str, dict[str, object]]:
+def _databases() -> dict[str, Any]:
     if ENV.database_url:
         return {"default": dj_database_url.parse(ENV.database_url, conn_max_age=60, conn_health_checks=True)}
     return {

@@ -36,7 +36,9 @@ def test_import_records_a_create_for_every_object(stations: dict[str, Any]) -> N
 def test_service_update_records_before_and_after(personas: dict[str, Any], stations: dict[str, Any]) -> None:
     tower = Building.objects.get(station=stations["FT"], code="B2")
     with acting_as("job", "job-42"):
-        update_building(actor=personas["community"], building=tower, changes={"height_m": 120.0}, reason="复测")
+        update_building(
+            actor=personas["community"], building=tower, changes={"height_m": 120.0}, reason="复测"
+        )
     change = _changes_of(tower).last()
     assert change.action == "update"
     assert change.actor == personas["community"] and change.actor_name == "刘社区"
@@ -88,26 +90,44 @@ def test_dispatcher_cannot_edit_and_nothing_changes(client_for: Any, stations: d
     assert Building.objects.get(pk=tower.pk).name == "测试大厦"
 
 
-def test_cli_import_is_audited_as_cli(stations: dict[str, Any], personas: dict[str, Any], tmp_path: Path) -> None:
+def test_cli_import_is_audited_as_cli(
+    stations: dict[str, Any], personas: dict[str, Any], tmp_path: Path
+) -> None:
     from tests.conftest import small_precinct_document
 
     document = small_precinct_document()
     document["features"][1]["properties"]["name"] = "测试大厦（CLI）"
     path = tmp_path / "p.geojson"
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-    call_command("precinct", "import", str(path), "--station", "FT", "--actor", "community", stdout=StringIO(), stderr=StringIO())
+    call_command(
+        "precinct",
+        "import",
+        str(path),
+        "--station",
+        "FT",
+        "--actor",
+        "community",
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
     tower = Building.objects.get(station=stations["FT"], code="B1")
     assert tower.name == "测试大厦（CLI）"
     change = _changes_of(tower).last()
     assert (change.source, change.actor_name, change.action) == ("cli", "刘社区", "update")
 
 
-def test_personal_data_is_masked_in_the_change_log(personas: dict[str, Any], stations: dict[str, Any]) -> None:
+def test_personal_data_is_masked_in_the_change_log(
+    personas: dict[str, Any], stations: dict[str, Any]
+) -> None:
     from zhengyi.precinct.services import update_property_company
 
     company = PropertyCompany.objects.get(station=stations["FT"], name="测试物业")
     update_property_company(
-        actor=personas["head"], company=company, credit_code="91350100M000100Y43", contact_name="欧阳娜娜", contact_phone="13812345678"
+        actor=personas["head"],
+        company=company,
+        credit_code="91350100M000100Y43",
+        contact_name="欧阳娜娜",
+        contact_phone="13812345678",
     )
     change = _changes_of(company).last()
     assert change.after["contact_phone"] == "138****5678"
@@ -115,18 +135,69 @@ def test_personal_data_is_masked_in_the_change_log(personas: dict[str, Any], sta
     assert "13812345678" not in json.dumps(change.after)
 
 
-def test_reveal_writes_access_log_and_needs_the_role(client_for: Any, personas: dict[str, Any], stations: dict[str, Any]) -> None:
+def test_reveal_writes_access_log_and_needs_the_role(
+    client_for: Any, personas: dict[str, Any], stations: dict[str, Any]
+) -> None:
     from zhengyi.precinct.services import update_property_company
 
     company = PropertyCompany.objects.get(station=stations["FT"], name="测试物业")
-    update_property_company(actor=personas["head"], company=company, credit_code="", contact_name="张三", contact_phone="13812345678")
+    update_property_company(
+        actor=personas["head"],
+        company=company,
+        credit_code="",
+        contact_name="张三",
+        contact_phone="13812345678",
+    )
     page = client_for("head").get(f"/precinct/companies/{company.pk}/").content.decode()
     assert "138****5678" in page and "13812345678" not in page
-    revealed = client_for("head").post(f"/precinct/companies/{company.pk}/", {"form": "reveal", "reason": "核实物业联系人"})
+    revealed = client_for("head").post(
+        f"/precinct/companies/{company.pk}/", {"form": "reveal", "reason": "核实物业联系人"}
+    )
     assert "13812345678" in revealed.content.decode()
     log = AccessLog.objects.get()
-    assert (log.user_name, log.reason, log.fields) == ("张所长", "核实物业联系人", ["contact_name", "contact_phone"])
+    assert (log.user_name, log.reason, log.fields) == (
+        "张所长",
+        "核实物业联系人",
+        ["contact_name", "contact_phone"],
+    )
     # Without a reason nothing is shown and nothing is logged.
     empty = client_for("head").post(f"/precinct/companies/{company.pk}/", {"form": "reveal", "reason": ""})
     assert "13812345678" not in empty.content.decode()
     assert AccessLog.objects.count() == 1
+
+
+def test_bad_identifiers_are_refused_and_nothing_saved(
+    personas: dict[str, Any], stations: dict[str, Any]
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    from zhengyi.precinct.services import update_property_company
+
+    company = PropertyCompany.objects.get(station=stations["FT"], name="测试物业")
+    changes = ObjectChange.objects.count()
+    with pytest.raises(ValidationError) as info:
+        update_property_company(
+            actor=personas["head"],
+            company=company,
+            credit_code="91350100M000100Y44",
+            contact_name="张三",
+            contact_phone="12345",
+        )
+    assert "校验码" in str(info.value.message_dict["credit_code"])
+    assert "contact_phone" in info.value.message_dict
+    company.refresh_from_db()
+    assert (company.credit_code, company.contact_name) == ("", "")
+    assert ObjectChange.objects.count() == changes
+
+
+def test_model_field_validators_name_the_rule() -> None:
+    from django.core.exceptions import ValidationError
+
+    from zhengyi.core.validators import validate_credit_code, validate_mobile
+
+    with pytest.raises(ValidationError) as info:
+        validate_credit_code("91350100M000100Y44")
+    assert info.value.code == "checksum"
+    with pytest.raises(ValidationError) as info:
+        validate_mobile("12812345678")
+    assert info.value.code == "prefix"

@@ -35,7 +35,9 @@ def test_lockout_after_repeated_failures(personas: dict[str, Any]) -> None:
     assert locked.status_code == 400 and "锁定" in locked.content.decode()
     personas["officer"].refresh_from_db()
     assert personas["officer"].locked_until is not None
-    assert ObjectChange.objects.filter(object_id=str(personas["officer"].pk), message__contains="锁定").exists()
+    assert ObjectChange.objects.filter(
+        object_id=str(personas["officer"].pk), message__contains="锁定"
+    ).exists()
 
 
 def test_unknown_user_gets_the_same_message(personas: dict[str, Any]) -> None:

@@ -52,7 +52,10 @@ def test_other_station_officer_sees_nothing_of_futian(personas: dict[str, Any]) 
 
 def test_bureau_reads_across_its_stations_but_cannot_write(personas: dict[str, Any]) -> None:
     bureau = personas["bureau"]
-    assert set(Building.objects.restrict(bureau, "view").values_list("station__code", flat=True)) == {"FT", "LH"}
+    assert set(Building.objects.restrict(bureau, "view").values_list("station__code", flat=True)) == {
+        "FT",
+        "LH",
+    }
     assert not Building.objects.restrict(bureau, "change").exists()
 
 
@@ -80,7 +83,9 @@ def test_anonymous_sees_nothing(stations: dict[str, Any]) -> None:
     ("username", "status"),
     [("head", 200), ("dispatcher", 200), ("community", 200), ("other", 404), ("bureau", 200)],
 )
-def test_building_page_by_persona(client_for: Any, stations: dict[str, Any], username: str, status: int) -> None:
+def test_building_page_by_persona(
+    client_for: Any, stations: dict[str, Any], username: str, status: int
+) -> None:
     tower = Building.objects.get(station=stations["FT"], code="B1")
     response = client_for(username).get(f"/precinct/buildings/{tower.pk}/")
     assert response.status_code == status
@@ -90,7 +95,13 @@ def test_building_page_by_persona(client_for: Any, stations: dict[str, Any], use
 
 def test_other_station_officer_pages_show_no_futian(client_for: Any) -> None:
     client = client_for("other")
-    for url in ["/", "/precinct/buildings/", "/precinct/zones/", "/precinct/landmarks/", "/precinct/map/street.geojson"]:
+    for url in [
+        "/",
+        "/precinct/buildings/",
+        "/precinct/zones/",
+        "/precinct/landmarks/",
+        "/precinct/map/street.geojson",
+    ]:
         response = client.get(url)
         assert response.status_code == 200, url
         assert "福田派出所" not in response.content.decode(), url

@@ -28,8 +28,20 @@ def _counts() -> tuple[int, int, int]:
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda d: d["features"][1]["geometry"].update(coordinates=[[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]), "中国范围"),
-        (lambda d: d["features"][1]["geometry"].update(coordinates=[[[114.05, 22.53], [114.06, 22.54], [114.06, 22.53], [114.05, 22.54], [114.05, 22.53]]]), "自相交"),
+        (
+            lambda d: d["features"][1]["geometry"].update(
+                coordinates=[[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]
+            ),
+            "中国范围",
+        ),
+        (
+            lambda d: d["features"][1]["geometry"].update(
+                coordinates=[
+                    [[114.05, 22.53], [114.06, 22.54], [114.06, 22.53], [114.05, 22.54], [114.05, 22.53]]
+                ]
+            ),
+            "自相交",
+        ),
         (lambda d: d["features"][1]["properties"].update(category="castle"), "category"),
         (lambda d: d["features"][1]["properties"].update(height_m=-3), "height_m"),
         (lambda d: d["features"][1]["properties"].pop("name"), "name"),
@@ -117,7 +129,9 @@ def test_import_page_shows_problems(client_for: Any, stations: dict[str, Any]) -
 
     document = small_precinct_document("W-")
     document["features"][1]["properties"]["category"] = "castle"
-    upload = SimpleUploadedFile("bad.geojson", json.dumps(document).encode(), content_type="application/geo+json")
+    upload = SimpleUploadedFile(
+        "bad.geojson", json.dumps(document).encode(), content_type="application/geo+json"
+    )
     before = _counts()
     response = client_for("head").post("/precinct/import/", {"file": upload})
     assert response.status_code == 400

@@ -14,7 +14,9 @@ def demo_accounts_guard(*, allow: bool | None = None) -> None:
     if allowed:
         return
     try:
-        names = list(User.objects.filter(is_demo=True, is_active=True).values_list("username", flat=True)[:20])
+        names = list(
+            User.objects.filter(is_demo=True, is_active=True).values_list("username", flat=True)[:20]
+        )
     except (OperationalError, ProgrammingError) as exc:
         raise ImproperlyConfigured(
             f"数据库尚未初始化（{exc}）：请先运行 zhengyi migrate / the database is not migrated"

@@ -23,7 +23,7 @@ MASKERS: dict[str, Callable[[str], str]] = {
 }
 
 
-class PersonalDataField(models.CharField):  # type: ignore[type-arg]
+class PersonalDataField(models.CharField):
     """A CharField holding personal information of a given kind (name, mobile, ID …)."""
 
     personal_data = True

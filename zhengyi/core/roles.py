@@ -52,7 +52,9 @@ ROLES: list[RoleDef] = [
         "Station head",
         "全所数据、审批、统计与配置",
         _merge(
-            _grant([*CORE_REFERENCE, "core.user", "core.objectchange", "core.accesslog", *PRECINCT_MAP], "view"),
+            _grant(
+                [*CORE_REFERENCE, "core.user", "core.objectchange", "core.accesslog", *PRECINCT_MAP], "view"
+            ),
             _grant(PRECINCT_MAP, *EDIT),
             _grant(["core.user", "precinct.propertycompany"], "view_pii"),
         ),

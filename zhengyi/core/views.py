@@ -32,11 +32,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
         account = User.objects.filter(username=username).first()
         if account is not None and is_locked(account):
             until = timezone.localtime(account.locked_until)
-            error = _("账户因连续登录失败已锁定，请于 %(time)s 后再试，或联系所长解锁。") % {"time": f"{until:%H:%M}"}
+            error = _("账户因连续登录失败已锁定，请于 %(time)s 后再试，或联系所长解锁。") % {
+                "time": f"{until:%H:%M}"
+            }
         else:
             user = authenticate(request, username=username, password=request.POST.get("password", ""))
             if user is not None:
-                record_login_success(user=user)  # type: ignore[arg-type]
+                record_login_success(user=user)
                 login(request, user)
                 return redirect(request.GET.get("next") or "core:home")
             if account is not None:
@@ -88,7 +90,9 @@ def history(request: HttpRequest, app_label: str, model: str, pk: str) -> HttpRe
     user: User = request.user  # type: ignore[assignment]
     obj = _object_or_404(app_label, model, pk, user)
     page = Paginator(history_for(obj), 50).get_page(request.GET.get("page"))
-    return render(request, "core/history.html", {"object": obj, "page": page, "verbose": obj._meta.verbose_name})
+    return render(
+        request, "core/history.html", {"object": obj, "page": page, "verbose": obj._meta.verbose_name}
+    )
 
 
 @login_required

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
@@ -40,16 +41,27 @@ DEMO_ACCOUNTS = [
 
 
 @transaction.atomic
-def ensure_organisation(*, actor: User) -> dict[str, Station]:
-    city = upsert_bureau(actor=actor, code="SZGA", name="深圳市公安局", name_en="Shenzhen PSB", kind=Bureau.Kind.CITY)
+def ensure_organisation(*, actor: User) -> dict[str, Any]:
+    city = upsert_bureau(
+        actor=actor, code="SZGA", name="深圳市公安局", name_en="Shenzhen PSB", kind=Bureau.Kind.CITY
+    )
     futian = upsert_bureau(
-        actor=actor, code="FTFJ", name="福田分局", name_en="Futian Sub-bureau", kind=Bureau.Kind.SUB_BUREAU, parent=city
+        actor=actor,
+        code="FTFJ",
+        name="福田分局",
+        name_en="Futian Sub-bureau",
+        kind=Bureau.Kind.SUB_BUREAU,
+        parent=city,
     )
     lianhua = Station.objects.filter(code="LH").first() or upsert_station(
-        actor=actor, code="LH", name="莲花派出所", name_en="Lianhua Police Station", bureau=futian,
+        actor=actor,
+        code="LH",
+        name="莲花派出所",
+        name_en="Lianhua Police Station",
+        bureau=futian,
         address="深圳市福田区莲花路",
     )
-    return {"bureau": futian, "LH": lianhua}  # type: ignore[dict-item]
+    return {"bureau": futian, "LH": lianhua}
 
 
 @transaction.atomic

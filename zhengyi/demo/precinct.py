@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zhengyi.precinct.geometry import to_geojson_dict
-
 from zhengyi.core.models import Bureau, Station, User
 from zhengyi.core.services.org import upsert_station
 from zhengyi.precinct import geojson
 from zhengyi.precinct.futian_demo import generate
-from zhengyi.precinct.geometry import to_utm
+from zhengyi.precinct.geometry import to_geojson_dict, to_utm
 from zhengyi.precinct.services import Progress, import_geojson
 
 
-def load_futian(*, actor: User, bureau: Bureau, seed: int, data_dir: Path | None, progress: Progress | None = None) -> Station:
+def load_futian(
+    *, actor: User, bureau: Bureau, seed: int, data_dir: Path | None, progress: Progress | None = None
+) -> Station:
     spec = generate(seed=seed, data_dir=data_dir)
     station = upsert_station(
         actor=actor,

@@ -86,15 +86,22 @@ def list_buildings(request: HttpRequest, filters: Query[BuildingQuery]) -> dict[
         raise HttpError(422, "limit 须在 1–1000 之间，offset 不能为负")
     form = BuildingFilter(filters.dict(exclude={"limit", "offset"}))
     if not form.is_valid():
-        raise HttpError(422, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-    qs = form.apply(Building.objects.restrict(request.user, "view").select_related("zone", "property_company", "station"))
+        raise HttpError(422, "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()))
+    qs = form.apply(
+        Building.objects.restrict(request.user, "view").select_related("zone", "property_company", "station")
+    )
     items = qs.order_by("code")[filters.offset : filters.offset + filters.limit]
     return {"count": qs.count(), "items": [_out(b) for b in items]}
 
 
 @router.get("/buildings/{building_id}", response=BuildingOut, summary="楼宇详情")
 def get_building(request: HttpRequest, building_id: int) -> dict[str, Any]:
-    b = Building.objects.restrict(request.user, "view").select_related("zone", "property_company", "station").filter(pk=building_id).first()
+    b = (
+        Building.objects.restrict(request.user, "view")
+        .select_related("zone", "property_company", "station")
+        .filter(pk=building_id)
+        .first()
+    )
     if b is None:
         raise HttpError(404, "楼宇不存在或无权查看 / building not found")
     return _out(b)

@@ -8,12 +8,21 @@ from django.utils.translation import gettext_lazy as _
 from zhengyi.precinct.models import Building, PropertyCompany, Zone
 
 
-class BuildingForm(forms.ModelForm):  # type: ignore[type-arg]
+class BuildingForm(forms.ModelForm):
     reason = forms.CharField(label=_("修改说明"), max_length=200, required=False)
 
     class Meta:
         model = Building
-        fields = ["name", "category", "height_m", "floors_above", "floors_below", "zone", "property_company", "address"]
+        fields = [
+            "name",
+            "category",
+            "height_m",
+            "floors_above",
+            "floors_below",
+            "zone",
+            "property_company",
+            "address",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -24,7 +33,9 @@ class BuildingForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class GeoJSONUploadForm(forms.Form):
-    file = forms.FileField(label=_("GeoJSON 文件"), help_text=_("FeatureCollection，WGS84 经纬度；格式见文档 docs/precinct.md"))
+    file = forms.FileField(
+        label=_("GeoJSON 文件"), help_text=_("FeatureCollection，WGS84 经纬度；格式见文档 docs/precinct.md")
+    )
 
 
 class PropertyCompanyForm(forms.Form):

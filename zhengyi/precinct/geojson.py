@@ -65,7 +65,10 @@ class ParsedPrecinct:
     connectors: list[ConnectorSpec] = field(default_factory=list)
 
     def count(self) -> dict[str, int]:
-        return {k: len(getattr(self, k)) for k in ("zones", "buildings", "landmarks", "areas", "nodes", "edges", "connectors")}
+        return {
+            k: len(getattr(self, k))
+            for k in ("zones", "buildings", "landmarks", "areas", "nodes", "edges", "connectors")
+        }
 
 
 class _Fail(Exception):
@@ -98,7 +101,9 @@ class _Props:
             raise _Fail(f"属性 “{key}” 的值 “{value}” 无效，应为 {', '.join(allowed)}")
         return value
 
-    def number(self, key: str, *, low: float, high: float, required: bool = True, integer: bool = False) -> float:
+    def number(
+        self, key: str, *, low: float, high: float, required: bool = True, integer: bool = False
+    ) -> float:
         value = self.props.get(key)
         if value is None:
             if required:
@@ -146,7 +151,9 @@ def parse(document: Any, vocab: Mapping[str, Iterable[str]]) -> ParsedPrecinct:
     ``landmark_kind``, ``node_kind`` and ``connector_kind``.
     """
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
-        raise GeoJSONError([Problem(None, "", "应为 GeoJSON FeatureCollection / expected a FeatureCollection")])
+        raise GeoJSONError(
+            [Problem(None, "", "应为 GeoJSON FeatureCollection / expected a FeatureCollection")]
+        )
     features = document.get("features")
     if not isinstance(features, list):
         raise GeoJSONError([Problem(None, "", "缺少 features 数组 / missing 'features' array")])
@@ -176,7 +183,9 @@ def parse(document: Any, vocab: Mapping[str, Iterable[str]]) -> ParsedPrecinct:
             problems.append(Problem(index, code, str(exc)))
     for index, feature in pending_links:
         try:
-            _parse_link(_Props(feature.get("properties") or {}), feature.get("geometry"), vocab, out, node_level)
+            _parse_link(
+                _Props(feature.get("properties") or {}), feature.get("geometry"), vocab, out, node_level
+            )
         except _Fail as exc:
             problems.append(Problem(index, "", str(exc)))
     zone_codes = {z.code for z in out.zones}
@@ -201,7 +210,13 @@ def _parse_object(
         geom = _geometry(raw_geometry, ("Polygon",))
         assert isinstance(geom, Polygon)
         out.zones.append(
-            ZoneSpec(code, props.text("name"), props.text("name_en", required=False), props.choice("kind", vocab["zone_kind"]), geom)
+            ZoneSpec(
+                code,
+                props.text("name"),
+                props.text("name_en", required=False),
+                props.choice("kind", vocab["zone_kind"]),
+                geom,
+            )
         )
     elif layer == "building":
         geom = _geometry(raw_geometry, ("Polygon",))
@@ -248,8 +263,8 @@ def _parse_object(
             NodeSpec(
                 code,
                 level,  # type: ignore[arg-type]
-                round(float(geom.x), 7),  # type: ignore[attr-defined]
-                round(float(geom.y), 7),  # type: ignore[attr-defined]
+                round(float(geom.x), 7),
+                round(float(geom.y), 7),
                 props.choice("kind", vocab["node_kind"]),
                 props.text("label", required=False),
             )
@@ -257,7 +272,11 @@ def _parse_object(
 
 
 def _parse_link(
-    props: _Props, raw_geometry: Any, vocab: Mapping[str, Iterable[str]], out: ParsedPrecinct, node_level: dict[str, str]
+    props: _Props,
+    raw_geometry: Any,
+    vocab: Mapping[str, Iterable[str]],
+    out: ParsedPrecinct,
+    node_level: dict[str, str],
 ) -> None:
     known = vocab.get("known_nodes", {})
     layer = props.choice("layer", ("edge", "connector"))
@@ -283,7 +302,16 @@ def _parse_link(
         if not (walk or drive):
             raise _Fail("路段须至少可步行或可通车")
         out.edges.append(
-            EdgeSpec(a, b, levels[0], round(length, 2), walk, drive, props.text("name", required=False), props.flag("oneway", False))  # type: ignore[arg-type]
+            EdgeSpec(
+                a,
+                b,
+                levels[0],  # type: ignore[arg-type]
+                round(length, 2),
+                walk,
+                drive,
+                props.text("name", required=False),
+                props.flag("oneway", False),
+            )
         )
     else:
         if levels[0] == levels[1]:
@@ -319,7 +347,10 @@ def to_features(
 ) -> list[dict[str, Any]]:
     """The inverse of :func:`parse`; edges and connectors carry their end points as a line."""
     feats: list[dict[str, Any]] = []
-    feats += [_feature(z.polygon, layer="zone", code=z.code, name=z.name, name_en=z.name_en, kind=z.kind) for z in zones]
+    feats += [
+        _feature(z.polygon, layer="zone", code=z.code, name=z.name, name_en=z.name_en, kind=z.kind)
+        for z in zones
+    ]
     feats += [
         _feature(
             b.footprint,
@@ -338,7 +369,9 @@ def to_features(
         for b in buildings
     ]
     feats += [
-        _feature(m.point, layer="landmark", code=m.code, name=m.name, name_en=m.name_en, kind=m.kind, level=m.level)
+        _feature(
+            m.point, layer="landmark", code=m.code, name=m.name, name_en=m.name_en, kind=m.kind, level=m.level
+        )
         for m in landmarks
     ]
     feats += [_feature(a.polygon, layer="area", code=a.code, name=a.name, level=a.level) for a in areas]
@@ -367,7 +400,15 @@ def to_features(
         for e in edges
     ]
     feats += [
-        _feature(line(c.a, c.b), layer="connector", source=c.a, target=c.b, kind=c.kind, seconds=c.seconds, label=c.label)
+        _feature(
+            line(c.a, c.b),
+            layer="connector",
+            source=c.a,
+            target=c.b,
+            kind=c.kind,
+            seconds=c.seconds,
+            label=c.label,
+        )
         for c in connectors
     ]
     return feats

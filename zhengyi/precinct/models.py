@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from django.db import models
 
+from zhengyi.core import validators
 from zhengyi.core.models import StationScoped
 from zhengyi.core.pii import PersonalDataField
 from zhengyi.precinct.choices import (
@@ -61,9 +62,13 @@ class PropertyCompany(StationScoped):
     """物业公司: runs towers, malls and skywalk sections; a partner of the station."""
 
     name = models.CharField("名称", max_length=100)
-    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    credit_code = models.CharField(
+        "统一社会信用代码", max_length=18, blank=True, validators=[validators.validate_credit_code]
+    )
     contact_name = PersonalDataField("联系人", kind="name", max_length=50, blank=True)
-    contact_phone = PersonalDataField("联系电话", kind="mobile", max_length=20, blank=True)
+    contact_phone = PersonalDataField(
+        "联系电话", kind="mobile", max_length=20, blank=True, validators=[validators.validate_mobile]
+    )
 
     class Meta:
         verbose_name = "物业公司"
@@ -109,7 +114,9 @@ class Landmark(StationScoped):
     name = models.CharField("名称", max_length=100)
     name_en = models.CharField("英文名称", max_length=100, blank=True)
     kind = models.CharField("类型", max_length=20, choices=LandmarkKind.choices)
-    space = models.ForeignKey(Space, on_delete=models.PROTECT, related_name="landmarks", verbose_name="空间层")
+    space = models.ForeignKey(
+        Space, on_delete=models.PROTECT, related_name="landmarks", verbose_name="空间层"
+    )
     lon = models.FloatField("经度")
     lat = models.FloatField("纬度")
 

@@ -37,11 +37,24 @@ def precinct_summary(station: Station) -> dict[str, Any]:
         .annotate(m2=Sum("area_m2"))
         .order_by()
     )
-    nodes = dict(NetworkNode.objects.filter(station=station).values_list("space__level").annotate(n=Count("id")).order_by())
-    edges = NetworkEdge.objects.filter(station=station).values("space__level").annotate(n=Count("id"), m=Sum("length_m"))
+    nodes = dict(
+        NetworkNode.objects.filter(station=station)
+        .values_list("space__level")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    edges = (
+        NetworkEdge.objects.filter(station=station)
+        .values("space__level")
+        .annotate(n=Count("id"), m=Sum("length_m"))
+    )
     edge_by_level = {e["space__level"]: e for e in edges}
-    connectors = dict(Connector.objects.filter(station=station).values_list("kind").annotate(n=Count("id")).order_by())
-    landmarks = dict(Landmark.objects.filter(station=station).values_list("kind").annotate(n=Count("id")).order_by())
+    connectors = dict(
+        Connector.objects.filter(station=station).values_list("kind").annotate(n=Count("id")).order_by()
+    )
+    landmarks = dict(
+        Landmark.objects.filter(station=station).values_list("kind").annotate(n=Count("id")).order_by()
+    )
     zones = dict(Zone.objects.filter(station=station).values_list("kind").annotate(n=Count("id")).order_by())
     return {
         "station": {"code": station.code, "name": station.name},
@@ -79,7 +92,7 @@ def map_layer(user: User, station: Station, level: str) -> dict[str, Any]:
     feats: list[dict[str, Any]] = []
     if level == Level.STREET:
         feats += geojson.to_features(
-            zones=[ZoneSpec(z.code, z.name, z.name_en, z.kind, shape(z.geometry)) for z in scoped(Zone)],  # type: ignore[arg-type]
+            zones=[ZoneSpec(z.code, z.name, z.name_en, z.kind, shape(z.geometry)) for z in scoped(Zone)],
         )
         feats += [
             {

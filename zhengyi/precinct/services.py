@@ -99,16 +99,18 @@ def _upsert(
             setattr(old, f, getattr(row, f))
         if snapshot(old) != before:
             changed.append((old, before))
-    model._default_manager.bulk_create(new, batch_size=1000)  # type: ignore[attr-defined]
+    model._default_manager.bulk_create(new, batch_size=1000)
     if not new or new[0].pk is None:
         # SQLite before 3.35 and some backends return no keys; fetch them back by natural key.
-        refetched = {key(o): o for o in model._default_manager.filter(station=station)}  # type: ignore[attr-defined]
+        refetched = {key(o): o for o in model._default_manager.filter(station=station)}
         new = [refetched[key(r)] for r in new]
     record_created_bulk(actor=actor, objects=new, related=station, message="GeoJSON 导入")
     if changed:
-        model._default_manager.bulk_update([o for o, _ in changed], fields, batch_size=500)  # type: ignore[attr-defined]
+        model._default_manager.bulk_update([o for o, _ in changed], fields, batch_size=500)
         for obj, before in changed:
-            record_change(actor=actor, obj=obj, action="update", before=before, related=station, message="GeoJSON 导入")
+            record_change(
+                actor=actor, obj=obj, action="update", before=before, related=station, message="GeoJSON 导入"
+            )
     return len(new), len(changed)
 
 
@@ -141,10 +143,26 @@ def import_geojson(
         )
         for z in parsed.zones
     ]
-    run("zones", 1, model=Zone, key=lambda o: o.code, existing={o.code: o for o in Zone.objects.filter(station=station)}, rows=zones, fields=["name", "name_en", "kind", "geometry", "area_m2"])
+    run(
+        "zones",
+        1,
+        model=Zone,
+        key=lambda o: o.code,
+        existing={o.code: o for o in Zone.objects.filter(station=station)},
+        rows=zones,
+        fields=["name", "name_en", "kind", "geometry", "area_m2"],
+    )
 
     companies = sorted({b.property_company for b in parsed.buildings if b.property_company})
-    run("property_companies", 2, model=PropertyCompany, key=lambda o: o.name, existing={o.name: o for o in PropertyCompany.objects.filter(station=station)}, rows=[PropertyCompany(station=station, name=n) for n in companies], fields=["name"])
+    run(
+        "property_companies",
+        2,
+        model=PropertyCompany,
+        key=lambda o: o.name,
+        existing={o.name: o for o in PropertyCompany.objects.filter(station=station)},
+        rows=[PropertyCompany(station=station, name=n) for n in companies],
+        fields=["name"],
+    )
 
     zone_by_code = {z.code: z for z in Zone.objects.filter(station=station)}
     company_by_name = {c.name: c for c in PropertyCompany.objects.filter(station=station)}
@@ -170,48 +188,162 @@ def import_geojson(
                 lat=round(centroid.y, 7),
             )
         )
-    building_fields = ["name", "category", "height_m", "height_class", "floors_above", "floors_below", "zone", "urban_village", "property_company", "address", "footprint", "lon", "lat"]
-    run("buildings", 3, model=Building, key=lambda o: o.code, existing={o.code: o for o in Building.objects.filter(station=station)}, rows=buildings, fields=building_fields)
+    building_fields = [
+        "name",
+        "category",
+        "height_m",
+        "height_class",
+        "floors_above",
+        "floors_below",
+        "zone",
+        "urban_village",
+        "property_company",
+        "address",
+        "footprint",
+        "lon",
+        "lat",
+    ]
+    run(
+        "buildings",
+        3,
+        model=Building,
+        key=lambda o: o.code,
+        existing={o.code: o for o in Building.objects.filter(station=station)},
+        rows=buildings,
+        fields=building_fields,
+    )
 
     landmarks = [
-        Landmark(station=station, code=m.code, name=m.name, name_en=m.name_en, kind=m.kind, space=spaces[m.level], lon=round(m.point.x, 7), lat=round(m.point.y, 7))
+        Landmark(
+            station=station,
+            code=m.code,
+            name=m.name,
+            name_en=m.name_en,
+            kind=m.kind,
+            space=spaces[m.level],
+            lon=round(m.point.x, 7),
+            lat=round(m.point.y, 7),
+        )
         for m in parsed.landmarks
     ]
-    run("landmarks", 4, model=Landmark, key=lambda o: o.code, existing={o.code: o for o in Landmark.objects.filter(station=station)}, rows=landmarks, fields=["name", "name_en", "kind", "space", "lon", "lat"])
+    run(
+        "landmarks",
+        4,
+        model=Landmark,
+        key=lambda o: o.code,
+        existing={o.code: o for o in Landmark.objects.filter(station=station)},
+        rows=landmarks,
+        fields=["name", "name_en", "kind", "space", "lon", "lat"],
+    )
 
     areas = [
-        SpaceArea(station=station, code=a.code, name=a.name, space=spaces[a.level], geometry=to_geojson_dict(a.polygon), area_m2=round(to_utm(a.polygon).area, 1))
+        SpaceArea(
+            station=station,
+            code=a.code,
+            name=a.name,
+            space=spaces[a.level],
+            geometry=to_geojson_dict(a.polygon),
+            area_m2=round(to_utm(a.polygon).area, 1),
+        )
         for a in parsed.areas
     ]
-    run("areas", 5, model=SpaceArea, key=lambda o: o.code, existing={o.code: o for o in SpaceArea.objects.filter(station=station)}, rows=areas, fields=["name", "space", "geometry", "area_m2"])
+    run(
+        "areas",
+        5,
+        model=SpaceArea,
+        key=lambda o: o.code,
+        existing={o.code: o for o in SpaceArea.objects.filter(station=station)},
+        rows=areas,
+        fields=["name", "space", "geometry", "area_m2"],
+    )
 
     nodes = [
-        NetworkNode(station=station, code=n.code, space=spaces[n.level], kind=n.kind, label=n.label, lon=n.lon, lat=n.lat)
+        NetworkNode(
+            station=station,
+            code=n.code,
+            space=spaces[n.level],
+            kind=n.kind,
+            label=n.label,
+            lon=n.lon,
+            lat=n.lat,
+        )
         for n in parsed.nodes
     ]
-    run("nodes", 6, model=NetworkNode, key=lambda o: o.code, existing={o.code: o for o in NetworkNode.objects.filter(station=station)}, rows=nodes, fields=["space", "kind", "label", "lon", "lat"])
+    run(
+        "nodes",
+        6,
+        model=NetworkNode,
+        key=lambda o: o.code,
+        existing={o.code: o for o in NetworkNode.objects.filter(station=station)},
+        rows=nodes,
+        fields=["space", "kind", "label", "lon", "lat"],
+    )
 
     node_by_code = {n.code: n for n in NetworkNode.objects.filter(station=station)}
     edges = [
-        NetworkEdge(station=station, space=spaces[e.level], source=node_by_code[e.a], target=node_by_code[e.b], length_m=e.length_m, walk=e.walk, drive=e.drive, oneway=e.oneway, name=e.name)
+        NetworkEdge(
+            station=station,
+            space=spaces[e.level],
+            source=node_by_code[e.a],
+            target=node_by_code[e.b],
+            length_m=e.length_m,
+            walk=e.walk,
+            drive=e.drive,
+            oneway=e.oneway,
+            name=e.name,
+        )
         for e in parsed.edges
     ]
-    run("edges", 7, model=NetworkEdge, key=lambda o: (o.source_id, o.target_id), existing={(o.source_id, o.target_id): o for o in NetworkEdge.objects.filter(station=station)}, rows=edges, fields=["space", "length_m", "walk", "drive", "oneway", "name"])
+    run(
+        "edges",
+        7,
+        model=NetworkEdge,
+        key=lambda o: (o.source_id, o.target_id),
+        existing={(o.source_id, o.target_id): o for o in NetworkEdge.objects.filter(station=station)},
+        rows=edges,
+        fields=["space", "length_m", "walk", "drive", "oneway", "name"],
+    )
 
     connectors = [
-        Connector(station=station, source=node_by_code[c.a], target=node_by_code[c.b], kind=c.kind, seconds=c.seconds, label=c.label)
+        Connector(
+            station=station,
+            source=node_by_code[c.a],
+            target=node_by_code[c.b],
+            kind=c.kind,
+            seconds=c.seconds,
+            label=c.label,
+        )
         for c in parsed.connectors
     ]
-    run("connectors", 8, model=Connector, key=lambda o: (o.source_id, o.target_id), existing={(o.source_id, o.target_id): o for o in Connector.objects.filter(station=station)}, rows=connectors, fields=["kind", "seconds", "label"])
+    run(
+        "connectors",
+        8,
+        model=Connector,
+        key=lambda o: (o.source_id, o.target_id),
+        existing={(o.source_id, o.target_id): o for o in Connector.objects.filter(station=station)},
+        rows=connectors,
+        fields=["kind", "seconds", "label"],
+    )
     report("done", steps, steps)
     return ImportResult(created, updated)
 
 
-BUILDING_EDITABLE = ["name", "category", "height_m", "floors_above", "floors_below", "zone", "property_company", "address"]
+BUILDING_EDITABLE = [
+    "name",
+    "category",
+    "height_m",
+    "floors_above",
+    "floors_below",
+    "zone",
+    "property_company",
+    "address",
+]
 
 
 @transaction.atomic
-def update_building(*, actor: User, building: Building, changes: dict[str, Any], reason: str = "") -> Building:
+def update_building(
+    *, actor: User, building: Building, changes: dict[str, Any], reason: str = ""
+) -> Building:
     """Edit a building's attributes; derived figures (height class) follow."""
     require(actor, "change", building)
     building = Building.objects.select_for_update().get(pk=building.pk)
@@ -251,7 +383,11 @@ def update_property_company(
         raise ValidationError(errors)
     company = PropertyCompany.objects.select_for_update().get(pk=company.pk)
     before = snapshot(company)
-    company.credit_code, company.contact_name, company.contact_phone = credit_code, contact_name.strip(), contact_phone
+    company.credit_code, company.contact_name, company.contact_phone = (
+        credit_code,
+        contact_name.strip(),
+        contact_phone,
+    )
     company.save()
     record_change(actor=actor, obj=company, action="update", before=before)
     return company

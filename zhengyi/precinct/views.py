@@ -55,7 +55,10 @@ def map_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def map_data(request: HttpRequest, level: str) -> JsonResponse:
     if level not in Level.values:
-        return JsonResponse({"error": _("未知空间层：%(level)s，应为 underground、street 或 skywalk") % {"level": level}}, status=400)
+        return JsonResponse(
+            {"error": _("未知空间层：%(level)s，应为 underground、street 或 skywalk") % {"level": level}},
+            status=400,
+        )
     user = _user(request)
     require(user, "view", Building)
     station = _station(request)
@@ -69,8 +72,8 @@ def building_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require(user, "view", Building)
     filters = BuildingFilter(request.GET or None)
-    qs = Building.objects.restrict(user, "view").select_related("zone", "property_company", "station")
-    qs = filters.apply(qs) if request.GET else qs
+    base = Building.objects.restrict(user, "view").select_related("zone", "property_company", "station")
+    qs = filters.apply(base) if request.GET else base
     page = Paginator(qs.order_by("code"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -112,7 +115,9 @@ def building_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         changes = {f: form.cleaned_data[f] for f in BuildingForm.Meta.fields}
         try:
-            update_building(actor=_user(request), building=building, changes=changes, reason=form.cleaned_data["reason"])
+            update_building(
+                actor=_user(request), building=building, changes=changes, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -126,8 +131,8 @@ def zone_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require(user, "view", Zone)
     filters = ZoneFilter(request.GET or None)
-    qs = Zone.objects.restrict(user, "view").select_related("station")
-    qs = filters.apply(qs) if request.GET else qs
+    base = Zone.objects.restrict(user, "view").select_related("station")
+    qs = filters.apply(base) if request.GET else base
     return render(request, "precinct/zone_list.html", {"filters": filters, "zones": qs})
 
 
@@ -140,11 +145,16 @@ def zone_detail(request: HttpRequest, pk: int) -> HttpResponse:
     buildings = Building.objects.restrict(user, "view").filter(zone=zone)
     by_category: dict[str, int] = {}
     for b in buildings:
-        by_category[b.get_category_display()] = by_category.get(b.get_category_display(), 0) + 1  # type: ignore[attr-defined]
+        by_category[b.get_category_display()] = by_category.get(b.get_category_display(), 0) + 1
     return render(
         request,
         "precinct/zone_detail.html",
-        {"zone": zone, "geometry": json.dumps(zone.geometry), "by_category": sorted(by_category.items()), "count": len(buildings)},
+        {
+            "zone": zone,
+            "geometry": json.dumps(zone.geometry),
+            "by_category": sorted(by_category.items()),
+            "count": len(buildings),
+        },
     )
 
 
@@ -156,7 +166,9 @@ def landmark_list(request: HttpRequest) -> HttpResponse:
     level = request.GET.get("level", "")
     if level in Level.values:
         qs = qs.filter(space__level=level)
-    return render(request, "precinct/landmark_list.html", {"landmarks": qs, "level": level, "levels": LEVEL_ORDER})
+    return render(
+        request, "precinct/landmark_list.html", {"landmarks": qs, "level": level, "levels": LEVEL_ORDER}
+    )
 
 
 @login_required
@@ -164,7 +176,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require(user, "view", PropertyCompany)
     companies = list(PropertyCompany.objects.restrict(user, "view").order_by("name"))
-    rows = [(c, masked_values(c), c.buildings.count()) for c in companies]  # type: ignore[attr-defined]
+    rows = [(c, masked_values(c), c.buildings.count()) for c in companies]
     return render(request, "precinct/company_list.html", {"rows": rows})
 
 
@@ -207,7 +219,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": can(user, "change", company),
             "reveal_form": reveal_form,
             "edit_form": edit_form,
-            "buildings": company.buildings.all()[:200],  # type: ignore[attr-defined]
+            "buildings": company.buildings.all()[:200],
         },
     )
 
@@ -234,7 +246,12 @@ def import_page(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("导入完成：%(summary)s") % {"summary": result.summary()})
                 return redirect("precinct:map")
-    return render(request, "precinct/import.html", {"form": form, "problems": problems, "station": station}, status=400 if problems else 200)
+    return render(
+        request,
+        "precinct/import.html",
+        {"form": form, "problems": problems, "station": station},
+        status=400 if problems else 200,
+    )
 
 
 @login_required
@@ -246,7 +263,8 @@ def export_download(request: HttpRequest) -> HttpResponse:
     require(user, "view", Building)
     station = _station(request)
     response = HttpResponse(
-        json.dumps(export_station(station), ensure_ascii=False), content_type="application/geo+json; charset=utf-8"
+        json.dumps(export_station(station), ensure_ascii=False),
+        content_type="application/geo+json; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="precinct-{station.code}.geojson"'
     return response

@@ -25,7 +25,9 @@ class ObjectChange(models.Model):
     actor_name = models.CharField("操作人", max_length=150)
     source = models.CharField("来源", max_length=16)  # web, api, cli, job, system
     correlation_id = models.CharField("请求/任务编号", max_length=64, db_index=True)
-    station = models.ForeignKey("core.Station", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey(
+        "core.Station", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField("对象", max_length=200)
@@ -62,7 +64,9 @@ class AccessLog(models.Model):
     time = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     user_name = models.CharField("查看人", max_length=150)
-    station = models.ForeignKey("core.Station", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey(
+        "core.Station", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField("记录", max_length=200)

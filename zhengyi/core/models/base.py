@@ -10,7 +10,9 @@ from zhengyi.core.querysets import RestrictedManager
 class StationScoped(models.Model):
     """A row that belongs to one station: access is decided by that station."""
 
-    station = models.ForeignKey("core.Station", on_delete=models.PROTECT, related_name="+", verbose_name="派出所")
+    station = models.ForeignKey(
+        "core.Station", on_delete=models.PROTECT, related_name="+", verbose_name="派出所"
+    )
 
     objects = RestrictedManager()
     station_path: ClassVar[str | None] = "station"

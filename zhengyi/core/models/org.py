@@ -18,7 +18,9 @@ class Bureau(models.Model):
     name = models.CharField("名称", max_length=100)
     name_en = models.CharField("英文名称", max_length=100, blank=True)
     kind = models.CharField("类别", max_length=16, choices=Kind.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
 
     objects = RestrictedManager()
     station_path: ClassVar[str | None] = "stations"
@@ -39,7 +41,9 @@ class Station(models.Model):
     code = models.CharField("代码", max_length=32, unique=True)
     name = models.CharField("名称", max_length=100)
     name_en = models.CharField("英文名称", max_length=100, blank=True)
-    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="stations", verbose_name="所属分局")
+    bureau = models.ForeignKey(
+        Bureau, on_delete=models.PROTECT, related_name="stations", verbose_name="所属分局"
+    )
     # GeoJSON geometry (WGS84) of the precinct; JSON rather than a spatial column so the
     # core schema runs unchanged on SQLite and PostgreSQL.
     boundary = models.JSONField("辖区范围", null=True, blank=True)

@@ -7,6 +7,7 @@ from django.db import models
 
 from zhengyi.core.pii import PersonalDataField
 from zhengyi.core.querysets import RestrictedQuerySet
+from zhengyi.core.validators import validate_mobile
 
 
 class Role(models.Model):
@@ -64,19 +65,31 @@ class RestrictedUserManager(UserManager.from_queryset(RestrictedQuerySet)):  # t
 class User(AbstractUser):
     display_name = models.CharField("姓名", max_length=50, blank=True)
     badge_number = models.CharField("警号/工号", max_length=20, blank=True)
-    mobile = PersonalDataField("手机号", kind="mobile", max_length=20, blank=True)
+    mobile = PersonalDataField(
+        "手机号", kind="mobile", max_length=20, blank=True, validators=[validate_mobile]
+    )
     station = models.ForeignKey(
-        "core.Station", null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name="派出所"
+        "core.Station",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        verbose_name="派出所",
     )
     bureau = models.ForeignKey(
-        "core.Bureau", null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name="分局"
+        "core.Bureau",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        verbose_name="分局",
     )
     roles = models.ManyToManyField(Role, blank=True, related_name="users", verbose_name="角色")
     is_demo = models.BooleanField("演示账户", default=False)
     failed_logins = models.PositiveIntegerField("连续登录失败次数", default=0)
     locked_until = models.DateTimeField("锁定至", null=True, blank=True)
 
-    objects = RestrictedUserManager()
+    objects = RestrictedUserManager()  # type: ignore[misc]
     station_path: ClassVar[str | None] = "station"
 
     class Meta:

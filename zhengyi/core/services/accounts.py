@@ -27,7 +27,9 @@ def create_user(
     is_demo: bool = False,
 ) -> User:
     if (station is None) == (bureau is None):
-        raise ValueError("用户须属于一个派出所或一个分局（二选一）/ a user belongs to exactly one station or bureau")
+        raise ValueError(
+            "用户须属于一个派出所或一个分局（二选一）/ a user belongs to exactly one station or bureau"
+        )
     found = {r.code: r for r in Role.objects.filter(code__in=roles)}
     missing = sorted(set(roles) - set(found))
     if missing:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import hashlib
 import json
-import decimal
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -114,20 +114,28 @@ def record_created_bulk(
     """One create record per object, inserted in batches (imports of thousands of rows)."""
     _require_atomic()
     rows = [
-        _change(actor=actor, obj=o, action="create", before=None, after=snapshot(o), related=related, message=message)
+        _change(
+            actor=actor,
+            obj=o,
+            action="create",
+            before=None,
+            after=snapshot(o),
+            related=related,
+            message=message,
+        )
         for o in objects
     ]
     ObjectChange.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
 
 
-def record_access(
-    *, user: User, obj: models.Model, fields: Iterable[str], reason: str
-) -> AccessLog:
+def record_access(*, user: User, obj: models.Model, fields: Iterable[str], reason: str) -> AccessLog:
     """Log a view of unmasked personal data. The reason is required and kept verbatim."""
     reason = reason.strip()
     if len(reason) < 4:
-        raise ValueError("请填写查看个人信息的事由（至少4个字）/ state why you need to see this personal data")
+        raise ValueError(
+            "请填写查看个人信息的事由（至少4个字）/ state why you need to see this personal data"
+        )
     return AccessLog.objects.create(
         user=user,
         user_name=str(user.display_name or user.username),

@@ -21,7 +21,9 @@ class Command(AuditedCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         load = sub.add_parser("load", help="生成并导入演示辖区（可重复运行）")
         load.add_argument("--seed", type=int, default=2017, help="随机种子：同一种子生成同一辖区")
-        load.add_argument("--data-dir", type=Path, default=None, help="共享地理数据目录（默认 ../shared/data）")
+        load.add_argument(
+            "--data-dir", type=Path, default=None, help="共享地理数据目录（默认 ../shared/data）"
+        )
         load.add_argument("--force", action="store_true", help="已存在时仍重新导入（按编号更新）")
         super().add_arguments(load)
         sub.add_parser("accounts", help="列出演示账户 / print the demo accounts")
@@ -46,7 +48,13 @@ class Command(AuditedCommand):
 
             data_dir = options["data_dir"] or Path(settings.SHARED_DATA_DIR)
             try:
-                load_futian(actor=actor, bureau=org["bureau"], seed=options["seed"], data_dir=data_dir, progress=progress)
+                load_futian(
+                    actor=actor,
+                    bureau=org["bureau"],
+                    seed=options["seed"],
+                    data_dir=data_dir,
+                    progress=progress,
+                )
             except FileNotFoundError as exc:
                 raise CommandError(str(exc)) from exc
             self.stderr.write("")
@@ -61,7 +69,11 @@ class Command(AuditedCommand):
         from zhengyi.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 
         names = dict(Role.objects.values_list("code", "name"))
-        self.stdout.write(f"\n演示账户（密码均为 {DEMO_PASSWORD}）/ demo accounts (password {DEMO_PASSWORD}):")
+        self.stdout.write(
+            f"\n演示账户（密码均为 {DEMO_PASSWORD}）/ demo accounts (password {DEMO_PASSWORD}):"
+        )
         for a in DEMO_ACCOUNTS:
             where = a.station or a.bureau
-            self.stdout.write(f"  {a.username:<12} {names.get(a.role, a.role):<10} {a.display_name}（{where}）")
+            self.stdout.write(
+                f"  {a.username:<12} {names.get(a.role, a.role):<10} {a.display_name}（{where}）"
+            )

@@ -38,8 +38,18 @@ class Command(BaseCommand):
         if granian is None:
             raise CommandError("找不到 granian：请先运行 make install")
         argv = [
-            granian, "--interface", "wsgi", "--host", options["host"], "--port", str(options["port"]),
-            "--workers", str(options["workers"]), "--blocking-threads", "4", "zhengyi.wsgi:application",
+            granian,
+            "--interface",
+            "wsgi",
+            "--host",
+            options["host"],
+            "--port",
+            str(options["port"]),
+            "--workers",
+            str(options["workers"]),
+            "--blocking-threads",
+            "4",
+            "zhengyi.wsgi:application",
         ]
         self.stdout.write(f"正义街1号 · Zhengyi: http://{options['host']}:{options['port']}/")
         sys.stdout.flush()

@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 
 from zhengyi.core.management.base import AuditedCommand
 from zhengyi.core.models import Station
+from zhengyi.precinct.choices import BuildingCategory, ConnectorKind, LandmarkKind, Level
 from zhengyi.precinct.geojson import GeoJSONError
 
 
@@ -57,18 +58,23 @@ class Command(AuditedCommand):
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
             return
         b = data["buildings"]
+        cat, lvl = dict(BuildingCategory.choices), dict(Level.choices)
+        con, lm = dict(ConnectorKind.choices), dict(LandmarkKind.choices)
         towers = b["office_towers_by_height"]
         lines = [
             f"{data['station']['name']}（{data['station']['code']}）辖区概况",
             f"  面积：{data['area_km2']} km²",
             f"  写字楼：100米以下 {towers['under_100']} 栋，100米及以上 {towers['over_100']} 栋；在建 {b['under_construction']} 栋",
             "  城中村住宅：" + "，".join(f"{k} {v} 栋" for k, v in b["residential_by_urban_village"].items()),
-            f"  楼宇合计：{b['total']} 栋（{', '.join(f'{k} {v}' for k, v in b['by_category'].items())}）",
+            f"  楼宇合计：{b['total']} 栋（{'，'.join(f'{cat[k]} {v}' for k, v in b['by_category'].items())}）",
             f"  地下空间：{data['underground_area_m2']:,} m²",
             f"  空中连廊：{data['skywalk_length_m']:,} m",
-            "  路网：" + "；".join(f"{lv} {n['nodes']} 节点 / {n['edges']} 路段" for lv, n in data["network"].items()),
-            "  层间连接：" + "，".join(f"{k} {v}" for k, v in sorted(data["connectors"].items())),
-            "  地标：" + "，".join(f"{k} {v}" for k, v in sorted(data["landmarks"].items())),
+            "  路网："
+            + "；".join(
+                f"{lvl[k]} {n['nodes']} 节点 / {n['edges']} 路段" for k, n in data["network"].items()
+            ),
+            "  层间连接：" + "，".join(f"{con[k]} {v}" for k, v in sorted(data["connectors"].items())),
+            "  地标：" + "，".join(f"{lm[k]} {v}" for k, v in sorted(data["landmarks"].items())),
         ]
         self.stdout.write("\n".join(lines))
 
@@ -89,7 +95,10 @@ class Command(AuditedCommand):
 
         try:
             result = import_geojson(
-                actor=self.actor(options), station=self._station(options["station"]), document=document, progress=progress
+                actor=self.actor(options),
+                station=self._station(options["station"]),
+                document=document,
+                progress=progress,
             )
         except GeoJSONError as exc:
             self.stderr.write("")

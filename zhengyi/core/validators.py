@@ -1,0 +1,48 @@
+"""The identifier rules as Django validators, for model and form fields.
+
+The rules themselves live in the pure :mod:`zhengyi.core.identifiers`; this only turns an
+``IdentifierError`` into a ``ValidationError`` whose ``code`` is the broken rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
+
+from zhengyi.core import identifiers
+
+
+@deconstructible
+class IdentifierValidator:
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def _rule(self) -> Callable[[str], str]:
+        return {
+            "resident_id": identifiers.validate_resident_id,
+            "credit_code": identifiers.validate_credit_code,
+            "mobile": identifiers.validate_mobile,
+            "plate": identifiers.validate_plate,
+        }[self.kind]
+
+    def __call__(self, value: str) -> None:
+        if not value:
+            return
+        try:
+            self._rule()(value)
+        except identifiers.IdentifierError as exc:
+            raise ValidationError(str(exc), code=exc.rule) from exc
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, IdentifierValidator) and other.kind == self.kind
+
+    def __hash__(self) -> int:
+        return hash(self.kind)
+
+
+validate_resident_id = IdentifierValidator("resident_id")
+validate_credit_code = IdentifierValidator("credit_code")
+validate_mobile = IdentifierValidator("mobile")
+validate_plate = IdentifierValidator("plate")
