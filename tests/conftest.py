@@ -44,11 +44,56 @@ def small_precinct_document(prefix: str = "", dx: float = 0.0) -> dict[str, Any]
         to_features(
             zones=[ZoneSpec(f"{prefix}Z1", "测试商圈", "Test CBD", "business", sq(114.050, 22.530, 0.008))],
             buildings=[
-                BuildingSpec(f"{prefix}B1", "测试大厦", "office_tower", 180.0, 45, 4, f"{prefix}Z1", None, "测试物业", sq(114.054, 22.534), "福华路1号"),
-                BuildingSpec(f"{prefix}B2", "低层写字楼", "office_tower", 60.0, 15, 2, f"{prefix}Z1", None, "测试物业", sq(114.056, 22.534), "福华路3号"),
-                BuildingSpec(f"{prefix}B3", "岗厦村1栋", "residential", 24.0, 8, 0, None, "岗厦", None, sq(114.052, 22.538, 0.0001), "岗厦村"),
+                BuildingSpec(
+                    f"{prefix}B1",
+                    "测试大厦",
+                    "office_tower",
+                    180.0,
+                    45,
+                    4,
+                    f"{prefix}Z1",
+                    None,
+                    "测试物业",
+                    sq(114.054, 22.534),
+                    "福华路1号",
+                ),
+                BuildingSpec(
+                    f"{prefix}B2",
+                    "低层写字楼",
+                    "office_tower",
+                    60.0,
+                    15,
+                    2,
+                    f"{prefix}Z1",
+                    None,
+                    "测试物业",
+                    sq(114.056, 22.534),
+                    "福华路3号",
+                ),
+                BuildingSpec(
+                    f"{prefix}B3",
+                    "岗厦村1栋",
+                    "residential",
+                    24.0,
+                    8,
+                    0,
+                    None,
+                    "岗厦",
+                    None,
+                    sq(114.052, 22.538, 0.0001),
+                    "岗厦村",
+                ),
             ],
-            landmarks=[LandmarkSpec(f"{prefix}L1", "测试地铁站", "Test Metro", "metro_station", "underground", Point(114.053 + dx, 22.5312))],
+            landmarks=[
+                LandmarkSpec(
+                    f"{prefix}L1",
+                    "测试地铁站",
+                    "Test Metro",
+                    "metro_station",
+                    "underground",
+                    Point(114.053 + dx, 22.5312),
+                )
+            ],
             areas=[AreaSpec(f"{prefix}A1", "测试地下街", "underground", sq(114.050, 22.5305, 0.006))],
             nodes=nodes,
             edges=[
@@ -80,7 +125,12 @@ def stations(system: Any) -> dict[str, Any]:
 
     org = ensure_organisation(actor=system)
     ft = upsert_station(
-        actor=system, code="FT", name="福田派出所", bureau=org["bureau"], boundary=mapping(box(*FUTIAN_BOX)), area_km2=1.7
+        actor=system,
+        code="FT",
+        name="福田派出所",
+        bureau=org["bureau"],
+        boundary=mapping(box(*FUTIAN_BOX)),
+        area_km2=1.7,
     )
     import_geojson(actor=system, station=ft, document=small_precinct_document())
     import_geojson(actor=system, station=org["LH"], document=small_precinct_document("LH-", dx=0.02))
