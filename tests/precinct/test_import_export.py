@@ -149,3 +149,17 @@ def test_api_filters_like_the_page(client_for: Any, stations: dict[str, Any]) ->
     assert client.get("/api/precinct/buildings?limit=0").status_code == 422
     assert client.get("/api/precinct/levels/basement").status_code == 422
     assert client.get("/api/openapi.json").status_code == 200
+
+
+def test_map_layers_link_buildings_and_stay_on_their_level(client_for: Any, stations: dict[str, Any]) -> None:
+    client = client_for("head")
+    street = client.get("/precinct/map/street.geojson").json()
+    buildings = [f for f in street["features"] if f["properties"]["layer"] == "building"]
+    assert {b["properties"]["name"] for b in buildings} == {"测试大厦", "低层写字楼", "岗厦村1栋"}
+    tower = next(b for b in buildings if b["properties"]["name"] == "测试大厦")
+    assert "测试大厦" in client.get(tower["properties"]["url"]).content.decode()
+    assert street["boundary"]["type"] == "Polygon"
+    underground = client.get("/precinct/map/underground.geojson").json()
+    layers = {f["properties"]["layer"] for f in underground["features"]}
+    assert layers == {"area", "landmark", "network"}
+    assert client.get("/precinct/map/basement.geojson").status_code == 400

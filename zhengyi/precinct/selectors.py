@@ -91,6 +91,8 @@ def map_layer(user: User, station: Station, level: str) -> dict[str, Any]:
 
     feats: list[dict[str, Any]] = []
     if level == Level.STREET:
+        # One reverse() for all buildings: the detail URL is the list URL plus the id.
+        buildings_url = reverse("precinct:building_list")
         feats += geojson.to_features(
             zones=[ZoneSpec(z.code, z.name, z.name_en, z.kind, shape(z.geometry)) for z in scoped(Zone)],
         )
@@ -105,7 +107,7 @@ def map_layer(user: User, station: Station, level: str) -> dict[str, Any]:
                     "name": b["name"],
                     "category": b["category"],
                     "height_m": b["height_m"],
-                    "url": reverse("precinct:building_detail", args=[b["id"]]),
+                    "url": f"{buildings_url}{b['id']}/",
                 },
             }
             for b in scoped(Building).values("id", "code", "name", "category", "height_m", "footprint")

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from zhengyi.core.forms import RevealForm
@@ -53,6 +54,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@gzip_page
 def map_data(request: HttpRequest, level: str) -> JsonResponse:
     if level not in Level.values:
         return JsonResponse(
