@@ -201,3 +201,49 @@ def test_model_field_validators_name_the_rule() -> None:
     with pytest.raises(ValidationError) as info:
         validate_mobile("12812345678")
     assert info.value.code == "prefix"
+
+
+def test_impossible_height_is_refused_on_the_edit_page(client_for: Any, stations: dict[str, Any]) -> None:
+    tower = Building.objects.get(station=stations["FT"], code="B1")
+    changes = ObjectChange.objects.count()
+    form = {
+        "name": "测试大厦",
+        "category": "office_tower",
+        "height_m": "-5",
+        "floors_above": "45",
+        "floors_below": "4",
+        "address": "福华路1号",
+    }
+    response = client_for("head").post(f"/precinct/buildings/{tower.pk}/edit/", form)
+    assert response.status_code == 200
+    assert Building.objects.get(pk=tower.pk).height_m == 180.0
+    assert ObjectChange.objects.count() == changes
+
+
+def test_blank_contact_fields_leave_the_contact_unchanged(
+    client_for: Any, personas: dict[str, Any], stations: dict[str, Any]
+) -> None:
+    from zhengyi.precinct.services import update_property_company
+
+    company = PropertyCompany.objects.get(station=stations["FT"], name="测试物业")
+    update_property_company(
+        actor=personas["head"],
+        company=company,
+        credit_code="",
+        contact_name="张三",
+        contact_phone="13812345678",
+    )
+    client = client_for("head")
+    client.post(f"/precinct/companies/{company.pk}/", {"form": "edit", "credit_code": "91350100M000100Y43"})
+    company.refresh_from_db()
+    assert (company.credit_code, company.contact_name, company.contact_phone) == (
+        "91350100M000100Y43",
+        "张三",
+        "13812345678",
+    )
+    client.post(
+        f"/precinct/companies/{company.pk}/",
+        {"form": "edit", "credit_code": "91350100M000100Y43", "clear_contact": "on"},
+    )
+    company.refresh_from_db()
+    assert (company.contact_name, company.contact_phone) == ("", "")

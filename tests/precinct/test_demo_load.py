@@ -31,7 +31,10 @@ def test_demo_load_reports_the_seed_figures() -> None:
     assert all(data["network"][level]["nodes"] > 0 for level in ("underground", "street", "skywalk"))
     assert data["landmarks"]["metro_station"] >= 5
     # Every object came in through the import service, each with its change record.
-    assert ObjectChange.objects.filter(content_type__model="building", action="create").count() == Building.objects.count()
+    assert (
+        ObjectChange.objects.filter(content_type__model="building", action="create").count()
+        == Building.objects.count()
+    )
     assert all(c.source == "cli" for c in ObjectChange.objects.filter(content_type__model="building")[:50])
     assert User.objects.filter(is_demo=True).count() == 10
     # Loading again changes nothing and duplicates nothing.

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from zhengyi.precinct.choices import BuildingCategory, HeightClass, ZoneKind
 
 
-def _blank(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def _blank(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     return [("", "全部"), *choices]
 
 

@@ -42,3 +42,15 @@ class PropertyCompanyForm(forms.Form):
     credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=30, required=False)
     contact_name = forms.CharField(label=_("联系人"), max_length=50, required=False)
     contact_phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
+    clear_contact = forms.BooleanField(label=_("清除联系人信息"), required=False)
+
+    def changes(self) -> dict[str, Any]:
+        """Blank contact fields mean "unchanged": they are never pre-filled in clear."""
+        d = self.cleaned_data
+        if d["clear_contact"]:
+            return {"credit_code": d["credit_code"], "contact_name": "", "contact_phone": ""}
+        return {
+            "credit_code": d["credit_code"],
+            "contact_name": d["contact_name"] or None,
+            "contact_phone": d["contact_phone"] or None,
+        }

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 
 from zhengyi.core import validators
 from zhengyi.core.models import StationScoped
@@ -57,6 +59,9 @@ class Zone(StationScoped):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("precinct:zone_detail", args=[self.pk])
+
 
 class PropertyCompany(StationScoped):
     """物业公司: runs towers, malls and skywalk sections; a partner of the station."""
@@ -79,12 +84,15 @@ class PropertyCompany(StationScoped):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("precinct:company_detail", args=[self.pk])
+
 
 class Building(StationScoped):
     code = models.CharField("编号", max_length=32)
     name = models.CharField("名称", max_length=100)
     category = models.CharField("类别", max_length=20, choices=BuildingCategory.choices)
-    height_m = models.FloatField("高度 (m)")
+    height_m = models.FloatField("高度 (m)", validators=[MinValueValidator(1), MaxValueValidator(1000)])
     height_class = models.CharField("高度分级", max_length=12, choices=HeightClass.choices)
     floors_above = models.PositiveSmallIntegerField("地上层数")
     floors_below = models.PositiveSmallIntegerField("地下层数", default=0)
@@ -107,6 +115,9 @@ class Building(StationScoped):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("precinct:building_detail", args=[self.pk])
 
 
 class Landmark(StationScoped):

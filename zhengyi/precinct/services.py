@@ -366,9 +366,14 @@ def update_building(
 
 @transaction.atomic
 def update_property_company(
-    *, actor: User, company: PropertyCompany, credit_code: str, contact_name: str, contact_phone: str
+    *,
+    actor: User,
+    company: PropertyCompany,
+    credit_code: str,
+    contact_name: str | None = None,
+    contact_phone: str | None = None,
 ) -> PropertyCompany:
-    """Edit a property company's registration and contact; identifiers are validated."""
+    """Edit a property company's registration and contact; ``None`` leaves a field as it is."""
     require(actor, "change", company)
     errors: dict[str, str] = {}
     try:
@@ -376,18 +381,20 @@ def update_property_company(
     except IdentifierError as exc:
         errors["credit_code"] = str(exc)
     try:
-        contact_phone = validate_mobile(contact_phone) if contact_phone.strip() else ""
+        if contact_phone:
+            contact_phone = validate_mobile(contact_phone)
     except IdentifierError as exc:
         errors["contact_phone"] = str(exc)
     if errors:
         raise ValidationError(errors)
     company = PropertyCompany.objects.select_for_update().get(pk=company.pk)
     before = snapshot(company)
-    company.credit_code, company.contact_name, company.contact_phone = (
-        credit_code,
-        contact_name.strip(),
-        contact_phone,
-    )
+    company.credit_code = credit_code
+    if contact_name is not None:
+        company.contact_name = contact_name.strip()
+    if contact_phone is not None:
+        company.contact_phone = contact_phone
+    company.full_clean()
     company.save()
     record_change(actor=actor, obj=company, action="update", before=before)
     return company

@@ -49,7 +49,12 @@ def map_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "precinct/map.html",
-        {"station": station, "levels": levels, "initial": request.GET.get("level", Level.STREET)},
+        {
+            "station": station,
+            "levels": levels,
+            "initial": request.GET.get("level", Level.STREET),
+            "can_import": can(_user(request), "add", Building),
+        },
     )
 
 
@@ -80,7 +85,14 @@ def building_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render(
-        request, "precinct/building_list.html", {"filters": filters, "page": page, "query": query.urlencode()}
+        request,
+        "precinct/building_list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "query": query.urlencode(),
+            "can_import": can(user, "add", Building),
+        },
     )
 
 
@@ -164,7 +176,7 @@ def zone_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def landmark_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require(user, "view", Landmark)
-    qs = Landmark.objects.restrict(user, "view").select_related("space")
+    qs = Landmark.objects.restrict(user, "view").select_related("space", "station")
     level = request.GET.get("level", "")
     if level in Level.values:
         qs = qs.filter(space__level=level)
@@ -201,7 +213,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(exc))
     elif request.method == "POST" and request.POST.get("form") == "edit" and edit_form.is_valid():
         try:
-            update_property_company(actor=user, company=company, **edit_form.cleaned_data)
+            update_property_company(actor=user, company=company, **edit_form.changes())
         except ValidationError as exc:
             for field, errs in exc.message_dict.items():
                 edit_form.add_error(field if field in edit_form.fields else None, errs)

@@ -5,6 +5,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from zhengyi.core.querysets import RestrictedManager
 
@@ -13,9 +14,9 @@ class ObjectChange(models.Model):
     """One write to one object, whoever made it and through whichever door."""
 
     class Action(models.TextChoices):
-        CREATE = "create", "新增"
-        UPDATE = "update", "修改"
-        DELETE = "delete", "删除"
+        CREATE = "create", _("新增")
+        UPDATE = "update", _("修改")
+        DELETE = "delete", _("删除")
 
     time = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

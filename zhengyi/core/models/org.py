@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from zhengyi.core.querysets import RestrictedManager
 
@@ -11,8 +12,8 @@ class Bureau(models.Model):
     """A 分局 (sub-bureau) or 市局 (city bureau); users of a bureau read across its stations."""
 
     class Kind(models.TextChoices):
-        SUB_BUREAU = "sub_bureau", "分局"
-        CITY = "city", "市局"
+        SUB_BUREAU = "sub_bureau", _("分局")
+        CITY = "city", _("市局")
 
     code = models.CharField("代码", max_length=32, unique=True)
     name = models.CharField("名称", max_length=100)

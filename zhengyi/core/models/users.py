@@ -4,6 +4,7 @@ from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from zhengyi.core.pii import PersonalDataField
 from zhengyi.core.querysets import RestrictedQuerySet
@@ -36,11 +37,11 @@ class RoleRule(models.Model):
     """Role may perform ``action`` on rows of ``model`` (``app_label.model``) within its reach."""
 
     class Action(models.TextChoices):
-        VIEW = "view", "查看"
-        ADD = "add", "新增"
-        CHANGE = "change", "修改"
-        DELETE = "delete", "删除"
-        VIEW_PII = "view_pii", "查看个人信息明文"
+        VIEW = "view", _("查看")
+        ADD = "add", _("新增")
+        CHANGE = "change", _("修改")
+        DELETE = "delete", _("删除")
+        VIEW_PII = "view_pii", _("查看个人信息明文")
 
     role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="rules")
     model = models.CharField("数据表", max_length=100)
