@@ -20,12 +20,13 @@ class IdentifierValidator:
         self.kind = kind
 
     def _rule(self) -> Callable[[str], str]:
-        return {
+        rules: dict[str, Callable[[str], str]] = {
             "resident_id": identifiers.validate_resident_id,
             "credit_code": identifiers.validate_credit_code,
             "mobile": identifiers.validate_mobile,
             "plate": identifiers.validate_plate,
-        }[self.kind]
+        }
+        return rules[self.kind]
 
     def __call__(self, value: str) -> None:
         if not value:
