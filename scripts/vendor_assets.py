@@ -26,7 +26,10 @@ FILES = {
 def main() -> int:
     missing = [src for src in FILES if not (NODE / src).exists()]
     if missing:
-        print(f"缺少前端依赖（请先运行 npm ci）/ missing, run `npm ci` first: {', '.join(missing)}", file=sys.stderr)
+        print(
+            f"缺少前端依赖（请先运行 npm ci）/ missing, run `npm ci` first: {', '.join(missing)}",
+            file=sys.stderr,
+        )
         return 1
     for src, dst in FILES.items():
         target = VENDOR / dst

@@ -12,7 +12,7 @@ from zhengyi.precinct.choices import BuildingCategory, HeightClass, ZoneKind
 
 
 def _blank(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
-    return [("", "全部"), *choices]
+    return [("", _("全部")), *choices]
 
 
 class BuildingFilter(forms.Form):

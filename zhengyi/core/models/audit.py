@@ -18,34 +18,34 @@ class ObjectChange(models.Model):
         UPDATE = "update", _("修改")
         DELETE = "delete", _("删除")
 
-    time = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    time = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # Copied as text so the record survives the account's deletion or renaming.
-    actor_name = models.CharField("操作人", max_length=150)
-    source = models.CharField("来源", max_length=16)  # web, api, cli, job, system
-    correlation_id = models.CharField("请求/任务编号", max_length=64, db_index=True)
+    actor_name = models.CharField(_("操作人"), max_length=150)
+    source = models.CharField(_("来源"), max_length=16)  # web, api, cli, job, system
+    correlation_id = models.CharField(_("请求/任务编号"), max_length=64, db_index=True)
     station = models.ForeignKey(
         "core.Station", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.CharField(max_length=64)
-    object_repr = models.CharField("对象", max_length=200)
-    action = models.CharField("操作", max_length=8, choices=Action.choices)
-    before = models.JSONField("修改前", null=True, blank=True)
-    after = models.JSONField("修改后", null=True, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200)
+    action = models.CharField(_("操作"), max_length=8, choices=Action.choices)
+    before = models.JSONField(_("修改前"), null=True, blank=True)
+    after = models.JSONField(_("修改后"), null=True, blank=True)
     related_content_type = models.ForeignKey(
         ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     related_object_id = models.CharField(max_length=64, blank=True)
-    message = models.CharField("说明", max_length=200, blank=True)
+    message = models.CharField(_("说明"), max_length=200, blank=True)
 
     objects = RestrictedManager()
     station_path: ClassVar[str | None] = "station"
 
     class Meta:
-        verbose_name = "变更记录"
+        verbose_name = _("变更记录")
         verbose_name_plural = verbose_name
         ordering = ["-time", "-id"]
         indexes = [models.Index(fields=["content_type", "object_id"], name="objchange_object")]
@@ -62,24 +62,24 @@ class ObjectChange(models.Model):
 class AccessLog(models.Model):
     """A view of unmasked personal data: who, when, which record, and why."""
 
-    time = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    time = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    user_name = models.CharField("查看人", max_length=150)
+    user_name = models.CharField(_("查看人"), max_length=150)
     station = models.ForeignKey(
         "core.Station", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.CharField(max_length=64)
-    object_repr = models.CharField("记录", max_length=200)
-    fields = models.JSONField("字段", default=list)
-    reason = models.CharField("查看事由", max_length=300)
-    correlation_id = models.CharField("请求编号", max_length=64)
+    object_repr = models.CharField(_("记录"), max_length=200)
+    fields = models.JSONField(_("字段"), default=list)
+    reason = models.CharField(_("查看事由"), max_length=300)
+    correlation_id = models.CharField(_("请求编号"), max_length=64)
 
     objects = RestrictedManager()
     station_path: ClassVar[str | None] = "station"
 
     class Meta:
-        verbose_name = "个人信息查看记录"
+        verbose_name = _("个人信息查看记录")
         verbose_name_plural = verbose_name
         ordering = ["-time", "-id"]
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from zhengyi.core.querysets import RestrictedManager
 
@@ -11,7 +12,7 @@ class StationScoped(models.Model):
     """A row that belongs to one station: access is decided by that station."""
 
     station = models.ForeignKey(
-        "core.Station", on_delete=models.PROTECT, related_name="+", verbose_name="派出所"
+        "core.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所")
     )
 
     objects = RestrictedManager()

@@ -15,10 +15,10 @@ class Bureau(models.Model):
         SUB_BUREAU = "sub_bureau", _("分局")
         CITY = "city", _("市局")
 
-    code = models.CharField("代码", max_length=32, unique=True)
-    name = models.CharField("名称", max_length=100)
-    name_en = models.CharField("英文名称", max_length=100, blank=True)
-    kind = models.CharField("类别", max_length=16, choices=Kind.choices)
+    code = models.CharField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
+    kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
@@ -28,7 +28,7 @@ class Bureau(models.Model):
     station_path_many: ClassVar[bool] = True
 
     class Meta:
-        verbose_name = "公安局/分局"
+        verbose_name = _("公安局/分局")
         verbose_name_plural = verbose_name
         ordering = ["code"]
 
@@ -39,23 +39,23 @@ class Bureau(models.Model):
 class Station(models.Model):
     """A 派出所 and its precinct (辖区)."""
 
-    code = models.CharField("代码", max_length=32, unique=True)
-    name = models.CharField("名称", max_length=100)
-    name_en = models.CharField("英文名称", max_length=100, blank=True)
+    code = models.CharField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
     bureau = models.ForeignKey(
-        Bureau, on_delete=models.PROTECT, related_name="stations", verbose_name="所属分局"
+        Bureau, on_delete=models.PROTECT, related_name="stations", verbose_name=_("所属分局")
     )
     # GeoJSON geometry (WGS84) of the precinct; JSON rather than a spatial column so the
     # core schema runs unchanged on SQLite and PostgreSQL.
-    boundary = models.JSONField("辖区范围", null=True, blank=True)
-    area_km2 = models.FloatField("辖区面积 (km²)", null=True, blank=True)
-    address = models.CharField("地址", max_length=200, blank=True)
+    boundary = models.JSONField(_("辖区范围"), null=True, blank=True)
+    area_km2 = models.FloatField(_("辖区面积 (km²)"), null=True, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
 
     objects = RestrictedManager()
     station_path: ClassVar[str | None] = "pk"
 
     class Meta:
-        verbose_name = "派出所"
+        verbose_name = _("派出所")
         verbose_name_plural = verbose_name
         ordering = ["code"]
 

@@ -14,18 +14,18 @@ from zhengyi.core.validators import validate_mobile
 class Role(models.Model):
     """A duty (DESIGN §1). Rules say which models it may act on; code defines, DB holds."""
 
-    code = models.CharField("代码", max_length=32, unique=True)
-    name = models.CharField("名称", max_length=50)
-    name_en = models.CharField("英文名称", max_length=50)
-    description = models.TextField("职责", blank=True)
+    code = models.CharField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    name_en = models.CharField(_("英文名称"), max_length=50)
+    description = models.TextField(_("职责"), blank=True)
     # Staff of a station see that station; a bureau role reads across the bureau's stations.
-    reads_across_stations = models.BooleanField("跨所只读", default=False)
+    reads_across_stations = models.BooleanField(_("跨所只读"), default=False)
 
     objects = RestrictedQuerySet.as_manager()
     station_path: ClassVar[str | None] = None
 
     class Meta:
-        verbose_name = "角色"
+        verbose_name = _("角色")
         verbose_name_plural = verbose_name
         ordering = ["id"]
 
@@ -44,14 +44,14 @@ class RoleRule(models.Model):
         VIEW_PII = "view_pii", _("查看个人信息明文")
 
     role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="rules")
-    model = models.CharField("数据表", max_length=100)
-    action = models.CharField("操作", max_length=16, choices=Action.choices)
+    model = models.CharField(_("数据表"), max_length=100)
+    action = models.CharField(_("操作"), max_length=16, choices=Action.choices)
 
     objects = RestrictedQuerySet.as_manager()
     station_path: ClassVar[str | None] = None
 
     class Meta:
-        verbose_name = "角色权限"
+        verbose_name = _("角色权限")
         verbose_name_plural = verbose_name
         constraints = [models.UniqueConstraint(fields=["role", "model", "action"], name="uniq_role_rule")]
 
@@ -64,10 +64,10 @@ class RestrictedUserManager(UserManager.from_queryset(RestrictedQuerySet)):  # t
 
 
 class User(AbstractUser):
-    display_name = models.CharField("姓名", max_length=50, blank=True)
-    badge_number = models.CharField("警号/工号", max_length=20, blank=True)
+    display_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    badge_number = models.CharField(_("警号/工号"), max_length=20, blank=True)
     mobile = PersonalDataField(
-        "手机号", kind="mobile", max_length=20, blank=True, validators=[validate_mobile]
+        _("手机号"), kind="mobile", max_length=20, blank=True, validators=[validate_mobile]
     )
     station = models.ForeignKey(
         "core.Station",
@@ -75,7 +75,7 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.PROTECT,
         related_name="users",
-        verbose_name="派出所",
+        verbose_name=_("派出所"),
     )
     bureau = models.ForeignKey(
         "core.Bureau",
@@ -83,18 +83,18 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.PROTECT,
         related_name="users",
-        verbose_name="分局",
+        verbose_name=_("分局"),
     )
-    roles = models.ManyToManyField(Role, blank=True, related_name="users", verbose_name="角色")
-    is_demo = models.BooleanField("演示账户", default=False)
-    failed_logins = models.PositiveIntegerField("连续登录失败次数", default=0)
-    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+    roles = models.ManyToManyField(Role, blank=True, related_name="users", verbose_name=_("角色"))
+    is_demo = models.BooleanField(_("演示账户"), default=False)
+    failed_logins = models.PositiveIntegerField(_("连续登录失败次数"), default=0)
+    locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
 
     objects = RestrictedUserManager()  # type: ignore[misc]
     station_path: ClassVar[str | None] = "station"
 
     class Meta:
-        verbose_name = "用户"
+        verbose_name = _("用户")
         verbose_name_plural = verbose_name
         ordering = ["username"]
 
