@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export ZHENGYI_LOG_FORMAT ?= text
 
-.PHONY: install assets demo serve test test-fast lint types check-migrations ci clean
+.PHONY: install assets demo serve test test-fast lint types check-migrations ci clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ types: install
 
 check-migrations: install
 	ZHENGYI_DATA_DIR=$$(mktemp -d) $(BIN)/zhengyi makemigrations --check --dry-run
+
+# Re-resolve requirements.lock after changing dependencies in pyproject.toml.
+lock: $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 
 ci:
 	bash .ci/run
