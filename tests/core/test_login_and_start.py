@@ -81,3 +81,11 @@ def test_english_is_available(personas: dict[str, Any]) -> None:
     client = Client()
     client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
     assert client.get("/login/").headers["Content-Language"] == "en"
+
+
+def test_api_docs_use_only_local_assets(db: Any) -> None:
+    body = Client().get("/api/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in body
+    assert "cdn" not in body.lower()
+    schema = Client().get("/api/openapi.json").json()
+    assert "/api/precinct/buildings" in schema["paths"]
