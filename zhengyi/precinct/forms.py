@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhengyi.precinct.models import Building, PropertyCompany, Zone
 
@@ -23,6 +24,12 @@ class BuildingForm(forms.ModelForm):
             "property_company",
             "address",
         ]
+        # The foreign keys carry no verbose name on the model; label them here, with a
+        # context because the bare words are also plural page titles in English.
+        labels = {
+            "zone": pgettext_lazy("building field", "片区"),
+            "property_company": pgettext_lazy("building field", "物业公司"),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

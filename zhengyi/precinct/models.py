@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhengyi.core import validators
 from zhengyi.core.models import StationScoped
@@ -52,7 +53,7 @@ class Zone(StationScoped):
     area_m2 = models.FloatField(_("面积 (m²)"))
 
     class Meta:
-        verbose_name = _("片区")
+        verbose_name = pgettext_lazy("model", "片区")
         verbose_name_plural = verbose_name
         ordering = ["code"]
         constraints = [models.UniqueConstraint(fields=["station", "code"], name="uniq_zone_code")]
@@ -77,7 +78,7 @@ class PropertyCompany(StationScoped):
     )
 
     class Meta:
-        verbose_name = _("物业公司")
+        verbose_name = pgettext_lazy("model", "物业公司")
         verbose_name_plural = verbose_name
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["station", "name"], name="uniq_property_company")]
@@ -108,7 +109,7 @@ class Building(StationScoped):
     lat = models.FloatField(_("纬度"))
 
     class Meta:
-        verbose_name = _("楼宇")
+        verbose_name = pgettext_lazy("model", "楼宇")
         verbose_name_plural = verbose_name
         ordering = ["code"]
         constraints = [models.UniqueConstraint(fields=["station", "code"], name="uniq_building_code")]
@@ -133,7 +134,7 @@ class Landmark(StationScoped):
     lat = models.FloatField(_("纬度"))
 
     class Meta:
-        verbose_name = _("地标")
+        verbose_name = pgettext_lazy("model", "地标")
         verbose_name_plural = verbose_name
         ordering = ["code"]
         constraints = [models.UniqueConstraint(fields=["station", "code"], name="uniq_landmark_code")]
@@ -152,7 +153,7 @@ class SpaceArea(StationScoped):
     area_m2 = models.FloatField(_("面积 (m²)"))
 
     class Meta:
-        verbose_name = _("空间区域")
+        verbose_name = pgettext_lazy("model", "空间区域")
         verbose_name_plural = verbose_name
         ordering = ["code"]
         constraints = [models.UniqueConstraint(fields=["station", "code"], name="uniq_spacearea_code")]
@@ -170,7 +171,7 @@ class NetworkNode(StationScoped):
     lat = models.FloatField(_("纬度"))
 
     class Meta:
-        verbose_name = _("路网节点")
+        verbose_name = pgettext_lazy("model", "路网节点")
         verbose_name_plural = verbose_name
         ordering = ["code"]
         constraints = [models.UniqueConstraint(fields=["station", "code"], name="uniq_node_code")]

@@ -54,9 +54,15 @@ class ObjectChange(models.Model):
         return f"{self.actor_name} {self.get_action_display()} {self.object_repr}"
 
     def changed_fields(self) -> list[tuple[str, object, object]]:
+        """(label, before, after) for each field that differs; labels are the fields' names."""
         before, after = self.before or {}, self.after or {}
+        model = self.content_type.model_class()
+        labels: dict[str, str] = {}
+        if model is not None:
+            for f in model._meta.concrete_fields:
+                labels[f.attname] = str(f.verbose_name)
         keys = sorted(set(before) | set(after))
-        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+        return [(labels.get(k, k), before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
 
 
 class AccessLog(models.Model):

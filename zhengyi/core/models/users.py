@@ -5,6 +5,7 @@ from typing import ClassVar
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhengyi.core.pii import PersonalDataField
 from zhengyi.core.querysets import RestrictedQuerySet
@@ -25,7 +26,7 @@ class Role(models.Model):
     station_path: ClassVar[str | None] = None
 
     class Meta:
-        verbose_name = _("角色")
+        verbose_name = pgettext_lazy("model", "角色")
         verbose_name_plural = verbose_name
         ordering = ["id"]
 
