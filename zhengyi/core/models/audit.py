@@ -62,7 +62,9 @@ class ObjectChange(models.Model):
             for f in model._meta.concrete_fields:
                 labels[f.attname] = str(f.verbose_name)
         keys = sorted(set(before) | set(after))
-        return [(labels.get(k, k), before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+        return [
+            (labels.get(k, k), before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)
+        ]
 
 
 class AccessLog(models.Model):
