@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "ninja",
     "zhengyi.core",
     "zhengyi.precinct",
+    "zhengyi.alerts",
 ]
 
 MIDDLEWARE = [

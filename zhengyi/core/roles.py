@@ -16,6 +16,8 @@ PRECINCT_MAP = [
     "precinct.connector",
     "precinct.propertycompany",
 ]
+ALERTS_READ = ["alerts.alert", "alerts.alertevent", "alerts.unit", "alerts.assignment"]
+ALERTS_REFERENCE = ["alerts.subcategory", "alerts.handlingstandard", "alerts.handlingrule"]
 PRECINCT_PUBLICISH = ["precinct.space", "precinct.zone", "precinct.building", "precinct.landmark"]
 EDIT = ["add", "change", "delete"]
 
@@ -43,7 +45,7 @@ def _merge(*parts: dict[str, list[str]]) -> dict[str, list[str]]:
     return merged
 
 
-_STAFF_VIEW = _grant(["core.station", *PRECINCT_MAP], "view")
+_STAFF_VIEW = _grant(["core.station", *PRECINCT_MAP, *ALERTS_READ, *ALERTS_REFERENCE], "view")
 
 ROLES: list[RoleDef] = [
     RoleDef(
@@ -53,14 +55,45 @@ ROLES: list[RoleDef] = [
         "全所数据、审批、统计与配置",
         _merge(
             _grant(
-                [*CORE_REFERENCE, "core.user", "core.objectchange", "core.accesslog", *PRECINCT_MAP], "view"
+                [
+                    *CORE_REFERENCE,
+                    "core.user",
+                    "core.objectchange",
+                    "core.accesslog",
+                    "core.apitoken",
+                    *PRECINCT_MAP,
+                    *ALERTS_READ,
+                    *ALERTS_REFERENCE,
+                ],
+                "view",
             ),
             _grant(PRECINCT_MAP, *EDIT),
-            _grant(["core.user", "precinct.propertycompany"], "view_pii"),
+            _grant(["alerts.handlingstandard", "alerts.handlingrule", "alerts.unit"], "add", "change"),
+            _grant(["alerts.alert", "alerts.alertevent", "alerts.assignment"], "add", "change"),
+            _grant(["core.user", "precinct.propertycompany", "alerts.alert"], "view_pii"),
         ),
     ),
-    RoleDef("dispatcher", "指挥员/接警员", "Dispatcher", "接警、派警与指挥调度", _STAFF_VIEW),
-    RoleDef("officer", "民警/辅警", "Officer", "处置指派的警情，现场反馈", _STAFF_VIEW),
+    RoleDef(
+        "dispatcher",
+        "指挥员/接警员",
+        "Dispatcher",
+        "接警、派警与指挥调度",
+        _merge(
+            _STAFF_VIEW,
+            _grant(["alerts.alert", "alerts.alertevent", "alerts.assignment"], "add", "change"),
+            _grant(["alerts.unit"], "change"),
+            _grant(["alerts.alert"], "view_pii"),
+        ),
+    ),
+    RoleDef(
+        "officer",
+        "民警/辅警",
+        "Officer",
+        "处置指派的警情，现场反馈",
+        _merge(
+            _STAFF_VIEW, _grant(["alerts.alertevent", "alerts.assignment", "alerts.unit"], "add", "change")
+        ),
+    ),
     RoleDef("investigator", "办案民警", "Investigator", "办理案件", _STAFF_VIEW),
     RoleDef("video_analyst", "视频研判员", "Video analyst", "视频研判与证据管理", _STAFF_VIEW),
     RoleDef(
@@ -95,7 +128,9 @@ ROLES: list[RoleDef] = [
         "分局/市局",
         "Sub-bureau or city user",
         "跨所只读：所辖各派出所的数据与统计",
-        _grant([*CORE_REFERENCE, "core.objectchange", *PRECINCT_MAP], "view"),
+        _grant(
+            [*CORE_REFERENCE, "core.objectchange", *PRECINCT_MAP, *ALERTS_READ, *ALERTS_REFERENCE], "view"
+        ),
         reads_across_stations=True,
     ),
 ]
