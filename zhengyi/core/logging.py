@@ -19,6 +19,19 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
+def _extras(record: logging.LogRecord) -> dict[str, object]:
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
+
+
+class TextFormatter(logging.Formatter):
+    """Human-readable lines for a terminal, still carrying the structured fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        extras = " ".join(f"{k}={v}" for k, v in _extras(record).items() if v not in ("", None))
+        return f"{line} {extras}" if extras else line
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, object] = {
@@ -27,8 +40,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key, value in vars(record).items():
-            if key not in _STANDARD and not key.startswith("_") and key not in payload:
+        for key, value in _extras(record).items():
+            if key not in payload:
                 payload[key] = value if isinstance(value, str | int | float | bool | None) else repr(value)
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
