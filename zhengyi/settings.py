@@ -102,6 +102,8 @@ def _databases() -> dict[str, Any]:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # A file, not memory, so tests of concurrent writers use real connections and locks.
+            "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
         }
     }
 

@@ -91,7 +91,10 @@ ROLES: list[RoleDef] = [
         "Officer",
         "处置指派的警情，现场反馈",
         _merge(
-            _STAFF_VIEW, _grant(["alerts.alertevent", "alerts.assignment", "alerts.unit"], "add", "change")
+            _STAFF_VIEW,
+            _grant(["alerts.alertevent", "alerts.assignment", "alerts.unit"], "add", "change"),
+            # Field updates (checklist, steps) on the station's alerts.
+            _grant(["alerts.alert"], "change"),
         ),
     ),
     RoleDef("investigator", "办案民警", "Investigator", "办理案件", _STAFF_VIEW),

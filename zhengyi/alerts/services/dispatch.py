@@ -1,0 +1,236 @@
+"""指令 and 出警: recommend units by travel time, assign one safely, follow it to closure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from zhengyi.alerts import taxonomy
+from zhengyi.alerts.choices import OPEN_STATUSES, Status, Step
+from zhengyi.alerts.models import Alert, AlertEvent, Assignment, Unit
+from zhengyi.core.models import User
+from zhengyi.core.permissions import require
+from zhengyi.core.services.audit import record_change, snapshot
+from zhengyi.precinct.network import station_network
+from zhengyi.precinct.routing import UnitPosition, rank_units
+
+
+class UnitUnavailable(Exception):
+    """The unit was taken by someone else (or is not available); the message says by whom."""
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    unit: Unit
+    eta_s: float
+    mode: str
+    reachable: bool
+
+
+def recommend_units(*, user: User, alert: Alert, limit: int = 10) -> list[Recommendation]:
+    """Available units of the alert's station, fastest first — one search for all of them."""
+    require(user, "view", alert)
+    units = [
+        u
+        for u in Unit.objects.filter(station=alert.station, status=Unit.UnitStatus.AVAILABLE)
+        if u.lon is not None
+    ]
+    if not units or alert.lon is None or alert.lat is None:
+        return []
+    network = station_network(alert.station)
+    target = network.nearest_node(alert.lon, alert.lat, alert.level, mode="walk")
+    positions = [
+        UnitPosition(
+            u.pk,
+            network.nearest_node(
+                u.lon, u.lat, u.level if u.travel_mode == "walk" else "street", mode=u.travel_mode
+            ),
+            u.travel_mode,
+        )
+        for u in units
+    ]
+    by_id = {u.pk: u for u in units}
+    ranked = rank_units(network, target, positions)
+    return [Recommendation(by_id[int(r.unit_id)], r.eta_s, r.mode, r.reachable) for r in ranked[:limit]]
+
+
+def _event(
+    alert: Alert, step: str, actor: User, at: datetime, unit: Unit | None = None, note: str = ""
+) -> None:
+    AlertEvent.objects.create(
+        alert=alert,
+        step=step,
+        time=at,
+        actor=actor,
+        actor_name=actor.display_name or actor.username,
+        unit=unit,
+        note=note,
+    )
+
+
+def _locked_open_alert(alert: Alert) -> Alert:
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.status not in OPEN_STATUSES:
+        raise ValidationError(f"警情 {alert.number} 已{alert.get_status_display()}，不能再操作")
+    return alert
+
+
+@transaction.atomic
+def dispatch_unit(*, actor: User, alert: Alert, unit: Unit, eta_s: float | None = None) -> Assignment:
+    """指令: send ``unit``. Two dispatchers racing for one unit: one wins, the other is told."""
+    require(actor, "change", alert)
+    if unit.station_id != alert.station_id:
+        raise PermissionDenied("只能指派本所单位 / only this station's units")
+    alert = _locked_open_alert(alert)
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    if unit.status != Unit.UnitStatus.AVAILABLE:
+        current = Assignment.objects.filter(unit=unit, active=True).select_related("alert").first()
+        taken = f"，已被指派到警情 {current.alert.number}" if current else ""
+        raise UnitUnavailable(f"{unit.name} 当前{unit.get_status_display()}{taken}，请选择其他单位")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            assignment = Assignment.objects.create(
+                alert=alert, unit=unit, dispatched_at=now, eta_seconds=eta_s, dispatched_by=actor
+            )
+    except IntegrityError as exc:
+        raise UnitUnavailable(f"{unit.name} 刚刚被其他指挥员指派，请选择其他单位") from exc
+    unit_before, alert_before = snapshot(unit), snapshot(alert)
+    unit.status = Unit.UnitStatus.BUSY
+    unit.save(update_fields=["status"])
+    if alert.dispatched_at is None:
+        alert.dispatched_at = now
+    if alert.status == Status.RECEIVED:
+        alert.status = Status.DISPATCHED
+    alert.save()
+    eta = f"，预计 {eta_s / 60:.1f} 分钟到达" if eta_s is not None and eta_s != float("inf") else ""
+    _event(alert, Step.DISPATCHED, actor, now, unit, note=f"指派 {unit.name}{eta}")
+    record_change(actor=actor, obj=assignment, action="create", related=alert)
+    record_change(actor=actor, obj=unit, action="update", before=unit_before, related=alert)
+    record_change(actor=actor, obj=alert, action="update", before=alert_before, message=f"指派 {unit.name}")
+    return assignment
+
+
+_STEP_FIELDS = {
+    Step.EN_ROUTE: ("en_route_at", Unit.UnitStatus.EN_ROUTE, Status.EN_ROUTE),
+    Step.ON_SCENE: ("on_scene_at", Unit.UnitStatus.ON_SCENE, Status.ON_SCENE),
+    Step.CLEARED: ("cleared_at", Unit.UnitStatus.AVAILABLE, Status.CLEARED),
+}
+_ORDER = [Status.RECEIVED, Status.DISPATCHED, Status.EN_ROUTE, Status.ON_SCENE, Status.CLEARED, Status.CLOSED]
+
+
+@transaction.atomic
+def advance_assignment(*, actor: User, assignment: Assignment, step: str, note: str = "") -> Assignment:
+    """出警 → 到场 → 处置: the unit's own steps, each timestamped, in order."""
+    if step not in _STEP_FIELDS:
+        raise ValidationError(f"未知环节 {step!r}，应为 en_route、on_scene 或 cleared")
+    require(actor, "change", assignment)
+    assignment = Assignment.objects.select_for_update().select_related("unit", "alert").get(pk=assignment.pk)
+    if not assignment.active:
+        raise ValidationError("该指派已结束 / the assignment is finished")
+    field, unit_status, alert_status = _STEP_FIELDS[step]  # type: ignore[index]
+    order = ["en_route_at", "on_scene_at", "cleared_at"]
+    if getattr(assignment, field) is not None:
+        raise ValidationError(f"“{Step(step).label}”已记录 / already recorded")
+    earlier_missing = [f for f in order[: order.index(field)] if getattr(assignment, f) is None]
+    if earlier_missing and step != Step.CLEARED:
+        raise ValidationError("请按顺序操作：出警 → 到场 → 处置 / steps go in order")
+    now = timezone.now()
+    alert = _locked_open_alert(assignment.alert)
+    unit = Unit.objects.select_for_update().get(pk=assignment.unit_id)
+    a_before, u_before, al_before = snapshot(assignment), snapshot(unit), snapshot(alert)
+    setattr(assignment, field, now)
+    if step == Step.CLEARED:
+        assignment.active = False
+    assignment.save()
+    unit.status = unit_status
+    unit.save(update_fields=["status"])
+    if getattr(alert, field) is None:
+        setattr(alert, field, now)
+    # With several units on one alert, it is cleared only when the last one is.
+    others_working = step == Step.CLEARED and alert.assignments.filter(active=True).exists()
+    if not others_working and _ORDER.index(alert_status) > _ORDER.index(Status(alert.status)):
+        alert.status = alert_status
+    alert.save()
+    _event(alert, step, actor, now, unit, note)
+    record_change(actor=actor, obj=assignment, action="update", before=a_before, related=alert)
+    record_change(actor=actor, obj=unit, action="update", before=u_before, related=alert)
+    record_change(
+        actor=actor, obj=alert, action="update", before=al_before, message=f"{unit.name} {Step(step).label}"
+    )
+    return assignment
+
+
+@transaction.atomic
+def complete_step(*, actor: User, alert: Alert, step: str) -> Alert:
+    """Tick one of the standard's required steps (the checklist the officer works through)."""
+    require(actor, "change", alert)
+    alert = _locked_open_alert(alert)
+    if step not in alert.required_steps:
+        raise ValidationError(f"“{step}”不是该警情处警标准的必经步骤")
+    if step in alert.done_steps:
+        return alert
+    before = snapshot(alert)
+    alert.done_steps = [*alert.done_steps, step]
+    alert.save(update_fields=["done_steps"])
+    _event(alert, Step.NOTE, actor, timezone.now(), note=f"完成步骤：{step}")
+    record_change(actor=actor, obj=alert, action="update", before=before, message=f"完成步骤：{step}")
+    return alert
+
+
+@transaction.atomic
+def give_feedback(*, actor: User, alert: Alert, note: str, disposition: str = "") -> Alert:
+    """反馈: tell the caller the outcome; the alert closes when it is cleared and every step done."""
+    require(actor, "change", alert)
+    alert = _locked_open_alert(alert)
+    if not note.strip():
+        raise ValidationError("请填写反馈内容 / describe the feedback given to the caller")
+    if alert.status != Status.CLEARED and alert.dispatched_at is not None:
+        raise ValidationError("警情尚未处置完毕，不能反馈结案 / clear the alert before closing it")
+    missing = [s for s in alert.required_steps if s not in alert.done_steps and s != "向报警人反馈"]
+    if missing:
+        raise ValidationError("尚有必经步骤未完成：" + "、".join(missing))
+    before = snapshot(alert)
+    now = timezone.now()
+    alert.feedback_at = alert.closed_at = now
+    alert.done_steps = list(dict.fromkeys([*alert.done_steps, *alert.required_steps]))
+    alert.disposition = disposition.strip()[:200] or alert.disposition
+    alert.status = Status.CLOSED
+    alert.save()
+    _event(alert, Step.FEEDBACK, actor, now, note=note.strip()[:300])
+    record_change(actor=actor, obj=alert, action="update", before=before, message="反馈结案")
+    return alert
+
+
+@transaction.atomic
+def reclassify(*, actor: User, alert: Alert, category: str, priority: int, reason: str) -> Alert:
+    """Change the final category or priority; the original stays, and who and why is recorded."""
+    require(actor, "change", alert)
+    errors: dict[str, list[str]] = {}
+    if category not in taxonomy.CATEGORIES:
+        errors["category"] = [f"未知类别 {category!r}"]
+    if priority not in taxonomy.PRIORITIES:
+        errors["priority"] = ["等级应为 1–4"]
+    if len(reason.strip()) < 4:
+        errors["reason"] = ["请说明改类/改级的理由（至少4个字）"]
+    if errors:
+        raise ValidationError(errors)
+    alert = _locked_open_alert(alert)
+    if (category, priority) == (alert.category, alert.priority):
+        raise ValidationError("类别与等级均未改变")
+    before = snapshot(alert)
+    note = (
+        f"{taxonomy.CATEGORIES[alert.category]}→{taxonomy.CATEGORIES[category]}，"
+        f"等级 {alert.priority}→{priority}：{reason.strip()}"
+    )
+    alert.category, alert.priority = category, priority
+    if alert.subcategory is not None and alert.subcategory.category != category:
+        alert.subcategory = None
+    alert.save()
+    _event(alert, Step.RECLASSIFIED, actor, timezone.now(), note=note[:300])
+    record_change(actor=actor, obj=alert, action="update", before=before, message=note[:200])
+    return alert
