@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("zhengyi.core.urls")),
     path("logout/", core_views.logout_view, name="logout"),
     path("precinct/", include("zhengyi.precinct.urls")),
+    path("alerts/standards/", include("zhengyi.alerts.urls_standards")),
+    path("alerts/", include("zhengyi.alerts.urls")),
     path("api/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", core_views.healthz, name="healthz"),
