@@ -9,6 +9,7 @@ urlpatterns = [
     path("logout/", core_views.logout_view, name="logout"),
     path("precinct/", include("zhengyi.precinct.urls")),
     path("alerts/standards/", include("zhengyi.alerts.urls_standards")),
+    path("alerts/board/", include("zhengyi.alerts.urls_board")),
     path("alerts/", include("zhengyi.alerts.urls")),
     path("api/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -285,3 +285,30 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} → {self.alert}"
+
+
+class BoardEvent(models.Model):
+    """A change the command boards must show, appended in the same transaction as the change.
+
+    Boards in any app process follow this table (newest id first seen wins), so a change made
+    through one process reaches boards served by every other — nothing lives in one
+    process's memory.
+    """
+
+    station = models.ForeignKey("core.Station", on_delete=models.CASCADE, related_name="+")
+    time = models.DateTimeField(_("时间"), auto_now_add=True)
+    alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    summary = models.CharField(_("摘要"), max_length=200)
+
+    objects = RestrictedManager()
+    station_path: ClassVar[str | None] = "station"
+
+    class Meta:
+        verbose_name = _("指挥板事件")
+        verbose_name_plural = verbose_name
+        ordering = ["id"]
+        indexes = [models.Index(fields=["station", "id"], name="boardevent_station_id")]
+
+    def __str__(self) -> str:
+        return self.summary

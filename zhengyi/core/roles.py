@@ -16,7 +16,7 @@ PRECINCT_MAP = [
     "precinct.connector",
     "precinct.propertycompany",
 ]
-ALERTS_READ = ["alerts.alert", "alerts.alertevent", "alerts.unit", "alerts.assignment"]
+ALERTS_READ = ["alerts.alert", "alerts.alertevent", "alerts.unit", "alerts.assignment", "alerts.boardevent"]
 ALERTS_REFERENCE = ["alerts.subcategory", "alerts.handlingstandard", "alerts.handlingrule"]
 PRECINCT_PUBLICISH = ["precinct.space", "precinct.zone", "precinct.building", "precinct.landmark"]
 EDIT = ["add", "change", "delete"]

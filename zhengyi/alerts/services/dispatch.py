@@ -12,6 +12,7 @@ from django.utils import timezone
 from zhengyi.alerts import taxonomy
 from zhengyi.alerts.choices import OPEN_STATUSES, Status, Step
 from zhengyi.alerts.models import Alert, AlertEvent, Assignment, Unit
+from zhengyi.alerts.services.board import signal_board
 from zhengyi.core.models import User
 from zhengyi.core.permissions import require
 from zhengyi.core.services.audit import record_change, snapshot
@@ -112,6 +113,7 @@ def dispatch_unit(*, actor: User, alert: Alert, unit: Unit, eta_s: float | None 
     record_change(actor=actor, obj=assignment, action="create", related=alert)
     record_change(actor=actor, obj=unit, action="update", before=unit_before, related=alert)
     record_change(actor=actor, obj=alert, action="update", before=alert_before, message=f"指派 {unit.name}")
+    signal_board(station=alert.station_id, alert=alert, unit=unit, summary=f"{alert.number} 指派 {unit.name}")
     return assignment
 
 
@@ -162,6 +164,12 @@ def advance_assignment(*, actor: User, assignment: Assignment, step: str, note: 
     record_change(
         actor=actor, obj=alert, action="update", before=al_before, message=f"{unit.name} {Step(step).label}"
     )
+    signal_board(
+        station=alert.station_id,
+        alert=alert,
+        unit=unit,
+        summary=f"{alert.number} {unit.name} {Step(step).label}",
+    )
     return assignment
 
 
@@ -179,6 +187,7 @@ def complete_step(*, actor: User, alert: Alert, step: str) -> Alert:
     alert.save(update_fields=["done_steps"])
     _event(alert, Step.NOTE, actor, timezone.now(), note=f"完成步骤：{step}")
     record_change(actor=actor, obj=alert, action="update", before=before, message=f"完成步骤：{step}")
+    signal_board(station=alert.station_id, alert=alert, summary=f"{alert.number} 完成步骤")
     return alert
 
 
@@ -203,6 +212,7 @@ def give_feedback(*, actor: User, alert: Alert, note: str, disposition: str = ""
     alert.save()
     _event(alert, Step.FEEDBACK, actor, now, note=note.strip()[:300])
     record_change(actor=actor, obj=alert, action="update", before=before, message="反馈结案")
+    signal_board(station=alert.station_id, alert=alert, summary=f"{alert.number} 反馈结案")
     return alert
 
 
@@ -233,4 +243,5 @@ def reclassify(*, actor: User, alert: Alert, category: str, priority: int, reaso
     alert.save()
     _event(alert, Step.RECLASSIFIED, actor, timezone.now(), note=note[:300])
     record_change(actor=actor, obj=alert, action="update", before=before, message=note[:200])
+    signal_board(station=alert.station_id, alert=alert, summary=f"{alert.number} 改类/改级")
     return alert

@@ -15,6 +15,7 @@ from shapely.geometry import Point, shape
 from zhengyi.alerts import taxonomy
 from zhengyi.alerts.choices import Status, Step
 from zhengyi.alerts.models import Alert, AlertEvent, Subcategory
+from zhengyi.alerts.services.board import signal_board
 from zhengyi.alerts.services.standards import ensure_standard, rule_for
 from zhengyi.core.identifiers import IdentifierError, validate_mobile
 from zhengyi.core.models import Station, User
@@ -243,4 +244,5 @@ def _receive(
         actor_name=actor.display_name or actor.username,
     )
     record_change(actor=actor, obj=alert, action="create", related=station)
+    signal_board(station=station, alert=alert, summary=f"受理 {alert.number}")
     return alert, True

@@ -8,6 +8,7 @@ from django.utils import timezone
 from shapely.geometry import Point, shape
 
 from zhengyi.alerts.models import Unit
+from zhengyi.alerts.services.board import signal_board
 from zhengyi.core.models import Station, User
 from zhengyi.core.permissions import require
 from zhengyi.core.services.audit import record_change, snapshot
@@ -28,6 +29,7 @@ def create_unit(
         raise ValidationError({"code": [f"编号 {code} 已存在"]})
     unit = Unit.objects.create(station=station, code=code, name=name, kind=kind, status=status)
     record_change(actor=actor, obj=unit, action="create", related=station)
+    signal_board(station=station, unit=unit, summary=f"新增单位 {unit.name}")
     return unit
 
 
@@ -51,6 +53,7 @@ def set_unit_status(*, actor: User, unit: Unit, status: str) -> Unit:
     unit.status = status
     unit.save(update_fields=["status"])
     record_change(actor=actor, obj=unit, action="update", before=before)
+    signal_board(station=unit.station_id, unit=unit, summary=f"{unit.name} {unit.get_status_display()}")
     return unit
 
 
@@ -69,4 +72,5 @@ def update_position(*, actor: User, unit: Unit, lon: float, lat: float, level: s
     unit.lon, unit.lat, unit.level, unit.position_at = round(lon, 7), round(lat, 7), level, timezone.now()
     unit.save(update_fields=["lon", "lat", "level", "position_at"])
     record_change(actor=actor, obj=unit, action="update", before=before, message="位置更新")
+    signal_board(station=unit.station_id, unit=unit, summary=f"{unit.name} 位置更新")
     return unit

@@ -1,0 +1,18 @@
+"""Signals to the command boards, written inside the caller's transaction."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from zhengyi.alerts.models import Alert, BoardEvent, Unit
+from zhengyi.core.models import Station
+
+
+def signal_board(
+    *, station: Station | int, summary: str, alert: Alert | None = None, unit: Unit | None = None
+) -> None:
+    """Record that boards of ``station`` must refresh; visible to them once the change commits."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("board signals are written inside the service's transaction")
+    station_id = station if isinstance(station, int) else station.pk
+    BoardEvent.objects.create(station_id=station_id, alert=alert, unit=unit, summary=summary[:200])
