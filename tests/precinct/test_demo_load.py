@@ -37,6 +37,12 @@ def test_demo_load_reports_the_seed_figures() -> None:
     )
     assert all(c.source == "cli" for c in ObjectChange.objects.filter(content_type__model="building")[:50])
     assert User.objects.filter(is_demo=True).count() == 10
+    # Two years of alerts came in through the history service, and the shift's units are placed.
+    from zhengyi.alerts.models import Alert, Unit
+
+    assert Alert.objects.filter(station__code="FT").count() > 20_000
+    assert Alert.objects.filter(station__code="FT", status="closed").count() > 0.99 * Alert.objects.count()
+    assert Unit.objects.filter(station__code="FT", lon__isnull=False).count() == 12
     # Loading again changes nothing and duplicates nothing.
     changes = ObjectChange.objects.count()
     call_command("demo", "load", stdout=StringIO(), stderr=StringIO())

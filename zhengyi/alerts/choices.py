@@ -21,6 +21,8 @@ class Status(models.TextChoices):
     CLEARED = "cleared", _("处置完毕")
     CLOSED = "closed", _("已反馈结案")
     CANCELLED = "cancelled", _("已撤销")
+    # Imported from a past system without a recorded closure: a record, not live work.
+    ARCHIVED = "archived", _("历史未结")
 
 
 OPEN_STATUSES = [Status.RECEIVED, Status.DISPATCHED, Status.EN_ROUTE, Status.ON_SCENE, Status.CLEARED]

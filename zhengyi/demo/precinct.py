@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from zhengyi.core.models import Bureau, Station, User
 from zhengyi.core.services.org import upsert_station
 from zhengyi.precinct import geojson
-from zhengyi.precinct.futian_demo import generate
 from zhengyi.precinct.geometry import to_geojson_dict, to_utm
 from zhengyi.precinct.services import Progress, import_geojson
+from zhengyi.precinct.spec import PrecinctSpec
 
 
 def load_futian(
-    *, actor: User, bureau: Bureau, seed: int, data_dir: Path | None, progress: Progress | None = None
+    *, actor: User, bureau: Bureau, spec: PrecinctSpec, progress: Progress | None = None
 ) -> Station:
-    spec = generate(seed=seed, data_dir=data_dir)
     station = upsert_station(
         actor=actor,
         code=spec.station_code,

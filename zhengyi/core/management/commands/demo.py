@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from zhengyi.core.management.base import AuditedCommand
 from zhengyi.core.models import Station
@@ -33,33 +34,51 @@ class Command(AuditedCommand):
             self._print_accounts()
             return
         from zhengyi.demo.accounts import ensure_accounts, ensure_organisation
+        from zhengyi.demo.alerts import ensure_units, load_history
         from zhengyi.demo.precinct import load_futian
+        from zhengyi.precinct.futian_demo import generate
 
         actor = self.actor(options)
         started = time.monotonic()
         org = ensure_organisation(actor=actor)
+        data_dir = options["data_dir"] or Path(settings.SHARED_DATA_DIR)
+        try:
+            spec = generate(seed=options["seed"], data_dir=data_dir)
+        except FileNotFoundError as exc:
+            raise CommandError(str(exc)) from exc
+
+        def progress(stage: str, done: int, total: int) -> None:
+            width = 20
+            filled = width * done // total if total else width
+            self.stderr.write(
+                f"\r  [{'#' * filled}{'.' * (width - filled)}] {stage:<20} {done}/{total}", ending=""
+            )
+            self.stderr.flush()
+
         futian = Station.objects.filter(code="FT").first()
         if futian is None or options["force"] or not futian.area_km2:
-
-            def progress(stage: str, done: int, total: int) -> None:
-                bar = "#" * done + "." * (total - done)
-                self.stderr.write(f"\r  导入辖区 [{bar}] {stage:<20}", ending="")
-                self.stderr.flush()
-
-            data_dir = options["data_dir"] or Path(settings.SHARED_DATA_DIR)
-            try:
-                load_futian(
-                    actor=actor,
-                    bureau=org["bureau"],
-                    seed=options["seed"],
-                    data_dir=data_dir,
-                    progress=progress,
-                )
-            except FileNotFoundError as exc:
-                raise CommandError(str(exc)) from exc
+            self.stderr.write("导入辖区 / loading the precinct")
+            futian = load_futian(actor=actor, bureau=org["bureau"], spec=spec, progress=progress)
             self.stderr.write("")
         else:
             self.stdout.write("福田派出所演示辖区已存在（--force 可重新导入）")
+        ensure_accounts(actor=actor)
+        ensure_units(actor=actor, station=futian, spec=spec, seed=options["seed"])
+        self.stderr.write("导入两年警情 / loading two years of alerts")
+        result = load_history(
+            actor=actor,
+            station=futian,
+            spec=spec,
+            today=timezone.localdate(),
+            seed=options["seed"],
+            progress=progress,
+        )
+        self.stderr.write("")
+        self.stdout.write(
+            f"警情：新增 {result.created} 条，已存在 {result.skipped_existing} 条，拒绝 {len(result.rejected)} 条"
+        )
+        for external_id, reasons in result.rejected[:10]:
+            self.stderr.write(f"  - {external_id}: {'; '.join(reasons)}")
         ensure_accounts(actor=actor)
         self.stdout.write(f"演示数据就绪，用时 {time.monotonic() - started:.1f} 秒")
         self._print_accounts()
