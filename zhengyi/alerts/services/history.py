@@ -36,6 +36,7 @@ from zhengyi.alerts.choices import Status, Step
 from zhengyi.alerts.models import Alert, AlertEvent, HandlingRule, HandlingStandard, Subcategory
 from zhengyi.alerts.services.intake import CLOCK_SKEW
 from zhengyi.alerts.services.standards import ensure_standard
+from zhengyi.alerts.services.vocabulary import classification_problems
 from zhengyi.core.models import Station, User
 from zhengyi.core.permissions import require, station_scope
 from zhengyi.core.services.audit import record_created_bulk
@@ -65,7 +66,6 @@ _STATUS_BY_LAST: tuple[tuple[str, str], ...] = (
     ("dispatched_at", Status.DISPATCHED),
 )
 ARCHIVE_AFTER = timedelta(hours=24)
-_MAX_DESCRIPTION = 4000
 _NUMBER_LENGTH = Alert._meta.get_field("number").max_length or 32
 _EXTERNAL_ID_LENGTH = Alert._meta.get_field("external_id").max_length or 64
 _IN_CHUNK = 900  # keep ``__in`` lists under SQLite's historical 999-variable limit
@@ -252,27 +252,18 @@ class _Context:
 
 
 def _vocabulary(rec: HistoricalAlert, problems: list[tuple[str, str]]) -> str:
-    """The taxonomy checks of receive_alert (intake._validate), for both classifications.
-
-    Returns the kind (blank → the one the final category implies).
-    """
-    choices = "、".join(f"{k}（{v}）" for k, v in taxonomy.CATEGORIES.items())
-    for key, label, value in (
-        ("category_initial", "初始类别", rec.category_initial),
-        ("category", "类别", rec.category),
-    ):
-        if value not in taxonomy.CATEGORIES:
-            problems.append((key, f"{label}：未知类别 {value!r}，应为：{choices}"))
+    """The taxonomy checks of receive_alert, for both classifications; returns the kind."""
     kind = rec.kind or taxonomy.default_kind(rec.category)
-    if kind not in taxonomy.KINDS:
-        problems.append(("kind", f"未知性质 {kind!r}，应为 report/assistance/complaint"))
-    if rec.source not in taxonomy.SOURCES:
-        problems.append(("source", f"未知来源 {rec.source!r}，应为：" + "、".join(taxonomy.SOURCES)))
-    for key, level in (("priority_initial", rec.priority_initial), ("priority", rec.priority)):
-        if level is not None and (isinstance(level, bool) or level not in taxonomy.PRIORITIES):
-            problems.append((key, "等级应为 1（紧急）至 4（一般）"))
-    if len(rec.description) > _MAX_DESCRIPTION:
-        problems.append(("description", f"警情描述不超过 {_MAX_DESCRIPTION} 字"))
+    problems += classification_problems(
+        categories=[
+            ("category_initial", "初始类别", rec.category_initial),
+            ("category", "类别", rec.category),
+        ],
+        kind=kind,
+        source=rec.source,
+        priorities=[("priority_initial", rec.priority_initial), ("priority", rec.priority)],
+        description=rec.description,
+    )
     return kind
 
 

@@ -17,6 +17,7 @@ from zhengyi.alerts.choices import Status, Step
 from zhengyi.alerts.models import Alert, AlertEvent, Subcategory
 from zhengyi.alerts.services.board import signal_board
 from zhengyi.alerts.services.standards import ensure_standard, rule_for
+from zhengyi.alerts.services.vocabulary import classification_problems
 from zhengyi.core.identifiers import IdentifierError, validate_mobile
 from zhengyi.core.models import Station, User
 from zhengyi.core.permissions import require
@@ -115,18 +116,15 @@ class _Cleaned:
 
 def _validate(station: Station, data: AlertInput, now: datetime) -> tuple[_Cleaned, Located]:
     errors: dict[str, list[str]] = {}
-    if data.category not in taxonomy.CATEGORIES:
-        errors["category"] = [
-            f"未知类别 {data.category!r}，应为："
-            + "、".join(f"{k}（{v}）" for k, v in taxonomy.CATEGORIES.items())
-        ]
     kind = data.kind or taxonomy.default_kind(data.category)
-    if kind not in taxonomy.KINDS:
-        errors["kind"] = [f"未知性质 {kind!r}，应为 report/assistance/complaint"]
-    if data.source not in taxonomy.SOURCES:
-        errors["source"] = [f"未知来源 {data.source!r}，应为：" + "、".join(taxonomy.SOURCES)]
-    if data.priority is not None and data.priority not in taxonomy.PRIORITIES:
-        errors["priority"] = ["等级应为 1（紧急）至 4（一般）"]
+    for field, message in classification_problems(
+        categories=[("category", "类别", data.category)],
+        kind=kind,
+        source=data.source,
+        priorities=[("priority", data.priority)],
+        description=data.description,
+    ):
+        errors.setdefault(field, []).append(message)
     subcategory = None
     if data.subcategory:
         subcategory = Subcategory.objects.filter(code=data.subcategory, active=True).first()
@@ -143,8 +141,6 @@ def _validate(station: Station, data: AlertInput, now: datetime) -> tuple[_Clean
         errors["received_at"] = ["受理时间须带时区 / received_at needs a time zone"]
     elif received_at > now + CLOCK_SKEW:
         errors["received_at"] = ["受理时间晚于当前时间 / received_at is in the future"]
-    if len(data.description) > 4000:
-        errors["description"] = ["警情描述不超过 4000 字"]
     located = _locate(station, data, errors)
     if errors or located is None:
         raise ValidationError(errors)
