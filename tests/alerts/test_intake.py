@@ -171,3 +171,26 @@ def test_bar_street_rule_takes_precedence(
         data=AlertInput(category="public_order", source="phone_110", building_id=_tower(stations).pk),
     )
     assert (alert.priority, alert.arrival_target_minutes) == (1, 3)
+
+
+def test_staff_cannot_write_into_another_station(personas: dict[str, Any], stations: dict[str, Any]) -> None:
+    from tests.conftest import small_precinct_document
+    from zhengyi.alerts.services.units import create_unit
+    from zhengyi.precinct.services import import_geojson
+
+    lh_tower = Building.objects.get(station=stations["LH"], code="LH-B1")
+    with pytest.raises(PermissionDenied):
+        receive_alert(
+            actor=personas["dispatcher"],
+            station=stations["LH"],
+            data=AlertInput(category="fire", source="phone_110", building_id=lh_tower.pk),
+        )
+    with pytest.raises(PermissionDenied):
+        publish_standard(actor=personas["head"], station=stations["LH"], rules=default_rules())
+    with pytest.raises(PermissionDenied):
+        create_unit(actor=personas["head"], station=stations["LH"], code="X", name="X", kind="foot_patrol")
+    with pytest.raises(PermissionDenied):
+        import_geojson(
+            actor=personas["head"], station=stations["LH"], document=small_precinct_document("Q-", dx=0.02)
+        )
+    assert not Alert.objects.filter(station=stations["LH"]).exists()

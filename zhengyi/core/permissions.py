@@ -63,3 +63,12 @@ def can(user: Any, action: str, obj: models.Model | type[models.Model]) -> bool:
 def require(user: Any, action: str, obj: models.Model | type[models.Model]) -> None:
     if not can(user, action, obj):
         raise PermissionDenied(f"无权对该记录执行“{action}”操作 / not allowed to {action} this record")
+
+
+def require_for_station(user: Any, action: str, model: type[models.Model], station: Any) -> None:
+    """Like :func:`require` for a row not yet created: the station must be within reach."""
+    scope = station_scope(user, model, action)
+    if scope is None or (scope != "all" and station.pk not in scope):
+        raise PermissionDenied(
+            f"无权在{station}执行“{action}”操作 / not allowed to {action} {model._meta.verbose_name} here"
+        )

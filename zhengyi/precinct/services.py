@@ -11,7 +11,7 @@ from django.db import models, transaction
 
 from zhengyi.core.identifiers import IdentifierError, validate_credit_code, validate_mobile
 from zhengyi.core.models import Station, User
-from zhengyi.core.permissions import require
+from zhengyi.core.permissions import require, require_for_station
 from zhengyi.core.services.audit import record_change, record_created_bulk, snapshot
 from zhengyi.precinct import geojson
 from zhengyi.precinct.choices import (
@@ -119,7 +119,7 @@ def import_geojson(
     *, actor: User, station: Station, document: Any, progress: Progress | None = None
 ) -> ImportResult:
     """Validate a whole FeatureCollection, then upsert it by code; all or nothing."""
-    require(actor, "add", Building)
+    require_for_station(actor, "add", Building, station)
     parsed = geojson.parse(document, vocabulary(station))
     report = progress or (lambda stage, done, total: None)
     spaces = ensure_spaces(actor=actor, station=station)

@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 from itertools import islice
 
 import shapely
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.db.models.functions import Substr
@@ -38,7 +37,7 @@ from zhengyi.alerts.services.intake import CLOCK_SKEW
 from zhengyi.alerts.services.standards import ensure_standard
 from zhengyi.alerts.services.vocabulary import classification_problems
 from zhengyi.core.models import Station, User
-from zhengyi.core.permissions import require, station_scope
+from zhengyi.core.permissions import require_for_station
 from zhengyi.core.services.audit import record_created_bulk
 from zhengyi.precinct.choices import Level
 from zhengyi.precinct.models import Building, Zone
@@ -577,10 +576,7 @@ def import_historical(
     it has one; False skips that check. ``dry_run`` checks everything and numbers the alerts
     in memory, and writes nothing (not even the default standard a new station would get).
     """
-    require(actor, "add", Alert)
-    scope = station_scope(actor, Alert, "add")
-    if scope != "all" and (scope is None or station.pk not in scope):
-        raise PermissionDenied(f"无权向{station.name}导入警情 / not allowed to add alerts to {station.code}")
+    require_for_station(actor, "add", Alert, station)
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     if require_inside and not station.boundary:

@@ -20,7 +20,7 @@ from zhengyi.alerts.services.standards import ensure_standard, rule_for
 from zhengyi.alerts.services.vocabulary import classification_problems
 from zhengyi.core.identifiers import IdentifierError, validate_mobile
 from zhengyi.core.models import Station, User
-from zhengyi.core.permissions import require
+from zhengyi.core.permissions import require_for_station
 from zhengyi.core.services.audit import record_change
 from zhengyi.precinct.choices import Level
 from zhengyi.precinct.models import Building, Landmark, Zone
@@ -169,7 +169,7 @@ def receive_alert(
     first call created and creates nothing; the same key with a different call raises
     :class:`IdempotencyConflict`.
     """
-    require(actor, "add", Alert)
+    require_for_station(actor, "add", Alert, station)
     key = idempotency_key.strip()
     if len(key) > 100:
         raise ValidationError({"idempotency_key": ["幂等键不超过 100 个字符"]})

@@ -12,7 +12,7 @@ from django.utils import timezone
 from zhengyi.alerts import taxonomy
 from zhengyi.alerts.models import HandlingRule, HandlingStandard
 from zhengyi.core.models import Station, User
-from zhengyi.core.permissions import require
+from zhengyi.core.permissions import require_for_station
 from zhengyi.core.services.audit import record_change
 from zhengyi.precinct.choices import ZoneKind
 
@@ -97,7 +97,7 @@ def publish_standard(
     note: str = "",
 ) -> HandlingStandard:
     """A new version; versions are never edited, so each alert keeps the rules it was held to."""
-    require(actor, "add", HandlingStandard)
+    require_for_station(actor, "add", HandlingStandard, station)
     _validate(rules)
     effective_from = effective_from or timezone.now()
     latest = HandlingStandard.objects.select_for_update().filter(station=station).order_by("-version").first()

@@ -10,7 +10,7 @@ from shapely.geometry import Point, shape
 from zhengyi.alerts.models import Unit
 from zhengyi.alerts.services.board import signal_board
 from zhengyi.core.models import Station, User
-from zhengyi.core.permissions import require
+from zhengyi.core.permissions import require, require_for_station
 from zhengyi.core.services.audit import record_change, snapshot
 from zhengyi.precinct.choices import Level
 
@@ -22,7 +22,7 @@ SELF_SET = {Unit.UnitStatus.AVAILABLE, Unit.UnitStatus.BUSY, Unit.UnitStatus.OFF
 def create_unit(
     *, actor: User, station: Station, code: str, name: str, kind: str, status: str = Unit.UnitStatus.OFF_DUTY
 ) -> Unit:
-    require(actor, "add", Unit)
+    require_for_station(actor, "add", Unit, station)
     if kind not in Unit.Kind.values:
         raise ValidationError({"kind": [f"未知单位类型 {kind!r}，应为 {', '.join(Unit.Kind.values)}"]})
     if Unit.objects.filter(station=station, code=code).exists():

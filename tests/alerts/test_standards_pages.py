@@ -1,0 +1,582 @@
+"""处警标准 and 处警考核 pages: versions through the page, who may publish, compliance figures."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.stats import binomtest
+
+from zhengyi.alerts.compliance import (
+    compliance_report,
+    histogram,
+    newcombe_interval,
+    percentile,
+    quantile_interval,
+    wilson_interval,
+)
+from zhengyi.alerts.forms_standards import rule_initial
+from zhengyi.alerts.models import Alert, HandlingRule, HandlingStandard
+from zhengyi.alerts.services.dispatch import advance_assignment, dispatch_unit
+from zhengyi.alerts.services.history import HistoricalAlert, import_historical
+from zhengyi.alerts.services.intake import AlertInput, receive_alert
+from zhengyi.alerts.services.standards import RuleInput, default_rules, publish_standard
+from zhengyi.alerts.services.units import create_unit, update_position
+from zhengyi.precinct.models import Building
+
+# --- pure helpers (no database) -------------------------------------------------------------
+
+
+def _wilson_by_hand(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson (1927), written out independently of the module under test."""
+    p = k / n
+    centre = (2 * n * p + z**2) / (2 * (n + z**2))
+    half = z * math.sqrt(z**2 + 4 * n * p * (1 - p)) / (2 * (n + z**2))
+    return centre - half, centre + half
+
+
+def test_wilson_three_of_four() -> None:
+    low, high = wilson_interval(3, 4)
+    assert (round(low, 4), round(high, 4)) == (0.3006, 0.9544)
+    assert (low, high) == pytest.approx(_wilson_by_hand(3, 4))
+
+
+def test_wilson_edges() -> None:
+    assert wilson_interval(0, 10)[0] == 0.0
+    assert wilson_interval(10, 10)[1] == 1.0
+    assert wilson_interval(0, 1) == pytest.approx((0.0, 0.7935), abs=1e-4)
+    with pytest.raises(ValueError):
+        wilson_interval(1, 0)
+    with pytest.raises(ValueError):
+        wilson_interval(5, 4)
+
+
+@given(st.integers(min_value=1, max_value=5000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+def test_wilson_matches_scipy_and_holds_the_share(case: tuple[int, int]) -> None:
+    k, n = case
+    low, high = wilson_interval(k, n)
+    assert 0.0 <= low <= k / n <= high <= 1.0
+    reference = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    assert low == pytest.approx(reference.low, abs=1e-9)
+    assert high == pytest.approx(reference.high, abs=1e-9)
+
+
+def test_newcombe_published_example() -> None:
+    # Newcombe (1998), Stat Med 17:873, example (a): 56/70 − 48/80, method 10: 0.0524 to 0.3339.
+    difference, low, high = newcombe_interval(56, 70, 48, 80)
+    assert difference == pytest.approx(0.2)
+    assert (round(low, 4), round(high, 4)) == (0.0524, 0.3339)
+
+
+@given(
+    st.integers(1, 400).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+    st.integers(1, 400).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+)
+def test_newcombe_contains_the_difference(a: tuple[int, int], b: tuple[int, int]) -> None:
+    difference, low, high = newcombe_interval(*a, *b)
+    assert -1.0 <= low <= difference + 1e-12 and difference - 1e-12 <= high <= 1.0
+
+
+finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
+
+
+@given(st.lists(finite, min_size=1, max_size=200), st.floats(min_value=0, max_value=100))
+def test_percentile_matches_numpy(values: list[float], q: float) -> None:
+    assert percentile(values, q) == pytest.approx(float(np.percentile(values, q)), rel=1e-9, abs=1e-6)
+
+
+def test_percentile_small_cases() -> None:
+    assert percentile([], 50) is None
+    assert percentile([7.0], 90) == 7.0
+    assert percentile([1, 2, 3, 4], 50) == 2.5
+    assert percentile([4, 1, 3, 2], 90) == pytest.approx(3.7)
+    with pytest.raises(ValueError):
+        percentile([1.0], 101)
+
+
+@given(st.lists(finite, min_size=2, max_size=300), st.sampled_from([10, 50, 90]))
+def test_quantile_interval_brackets_the_percentile(values: list[float], q: int) -> None:
+    ordered = sorted(values)
+    interval = quantile_interval(ordered, q)
+    assert interval is not None
+    value = percentile(ordered, q)
+    assert value is not None
+    assert interval[0] <= value + 1e-9 and value - 1e-9 <= interval[1]
+
+
+def test_histogram_bins_and_overflow() -> None:
+    assert histogram([0.2, 0.9, 1.0, 2.5, 31, 99], width=1, limit=3) == [2, 1, 1, 2]
+    assert sum(histogram([0.5] * 7, 1, 30)) == 7
+
+
+# --- fixtures -------------------------------------------------------------------------------
+
+
+def _tower(stations: dict[str, Any]) -> Building:
+    return Building.objects.get(station=stations["FT"], code="B1")
+
+
+def _receive(personas: dict[str, Any], stations: dict[str, Any], **kw: Any) -> Alert:
+    data = AlertInput(source="phone_110", building_id=_tower(stations).pk, **{"category": "criminal", **kw})
+    return receive_alert(actor=personas["dispatcher"], station=stations["FT"], data=data)[0]
+
+
+def _form_data(rules: list[RuleInput], *, note: str = "测试修订", effective_from: str = "") -> dict[str, Any]:
+    rows = rule_initial(rules)
+    data: dict[str, Any] = {
+        "rules-TOTAL_FORMS": str(len(rows)),
+        "rules-INITIAL_FORMS": str(len(rows)),
+        "rules-MIN_NUM_FORMS": "0",
+        "rules-MAX_NUM_FORMS": "1000",
+        "note": note,
+        "effective_from": effective_from or timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+    }
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"rules-{i}-{key}"] = value
+    return data
+
+
+def _row_index(data: dict[str, Any], category: str, zone_kind: str = "") -> int:
+    return next(
+        int(k.split("-")[1])
+        for k, v in data.items()
+        if k.endswith("-category")
+        and v == category
+        and data[k.replace("-category", "-zone_kind")] == zone_kind
+    )
+
+
+# --- 处警标准 pages ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_list_shows_versions_and_current_rules(client_for: Any, personas: Any, stations: Any) -> None:
+    _receive(personas, stations)  # the station's first call brings in the default standard (v1)
+    response = client_for("dispatcher").get(reverse("standards:list"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "现行版本 v1" in html
+    assert [v.version for v in response.context["versions"]] == [1]
+    assert response.context["versions"][0].alert_count == 1
+    rows = response.context["rows"]
+    assert len(rows) == 11 and rows[0].category == "刑事" and rows[0].arrival_minutes == 5
+    assert any(r.key == ("public_order", "bar_street") and r.zone == "酒吧街" for r in rows)
+    assert "保护现场" in html and "每条警情受理时即按当时生效的版本" in html
+    assert reverse("standards:edit") not in html  # a dispatcher may not publish
+
+
+@pytest.mark.django_db
+def test_head_publishes_a_version_and_later_alerts_hold_it(
+    client_for: Any, personas: Any, stations: Any
+) -> None:
+    earlier = _receive(personas, stations)
+    head = client_for("head")
+    page = head.get(reverse("standards:edit"))
+    assert page.status_code == 200
+    assert "每条警情按受理时生效的版本考核" in page.content.decode()
+    assert len(page.context["formset"].forms) == 12  # 11 rules of v1 and one blank override row
+
+    rules = [
+        RuleInput(
+            r.category,
+            r.priority,
+            4 if r.category == "criminal" and not r.zone_kind else r.arrival_minutes,
+            r.feedback_minutes,
+            r.steps,
+            r.zone_kind,
+        )
+        for r in default_rules()
+    ]
+    data = _form_data(rules, note="刑事警情到场时限缩短为 4 分钟")
+    i = _row_index(data, "criminal")
+    data[f"rules-{i}-steps"] = "核实报警人身份与诉求\n保护现场\n\n到场处置\n"
+    response = head.post(reverse("standards:edit"), data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    v2 = HandlingStandard.objects.get(station=stations["FT"], version=2)
+    assert response["Location"] == reverse("standards:detail", args=[v2.pk])
+    assert v2.note == "刑事警情到场时限缩短为 4 分钟"
+    assert v2.effective_from <= timezone.now()
+    criminal = HandlingRule.objects.get(standard=v2, category="criminal", zone_kind="")
+    assert criminal.arrival_minutes == 4
+    assert criminal.steps == ["核实报警人身份与诉求", "保护现场", "到场处置"]
+
+    later = _receive(personas, stations)
+    earlier.refresh_from_db()
+    assert (later.standard_id, later.arrival_target_minutes) == (v2.pk, 4)
+    assert (earlier.standard.version, earlier.arrival_target_minutes) == (1, 5)
+
+    detail = head.get(response["Location"])
+    html = detail.content.decode()
+    assert "已发布处警标准 v2" in html and "此前受理的警情仍按原版本" in html
+    row = next(r for r in detail.context["rows"] if r.key == ("criminal", ""))
+    assert row.changed == {"arrival_minutes", "steps"} and row.was["arrival_minutes"] == "5 分钟"
+    assert not row.steps_added and "固定证据" in row.steps_removed
+    assert detail.context["published"].actor_name == "张所长"
+    listing = head.get(reverse("standards:list")).context
+    assert [(v.version, v.state, v.alert_count) for v in listing["versions"]] == [
+        (2, "current", 1),
+        (1, "superseded", 1),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_future_version_waits_and_overrides_can_be_added_and_removed(
+    client_for: Any, personas: Any, stations: Any
+) -> None:
+    _receive(personas, stations)
+    data = _form_data(default_rules(), note="会展期间")
+    tomorrow = timezone.localtime() + timedelta(days=1)
+    data["effective_from"] = tomorrow.strftime("%Y-%m-%dT%H:%M")
+    bar = _row_index(data, "public_order", "bar_street")
+    data[f"rules-{bar}-DELETE"] = "on"
+    # A new override row for convention zones, added as the page's script would.
+    n = int(data["rules-TOTAL_FORMS"])
+    data.update(
+        {
+            f"rules-{n}-scope": "override",
+            f"rules-{n}-category": "mass_incident",
+            f"rules-{n}-zone_kind": "convention",
+            f"rules-{n}-priority": "1",
+            f"rules-{n}-arrival_minutes": "3",
+            f"rules-{n}-feedback_minutes": "30",
+            f"rules-{n}-steps": "上报指挥中心\n疏导人群",
+            # and one blank row, which is ignored
+            f"rules-{n + 1}-scope": "override",
+            "rules-TOTAL_FORMS": str(n + 2),
+        }
+    )
+    response = client_for("head").post(reverse("standards:edit"), data)
+    assert response.status_code == 302
+    v2 = HandlingStandard.objects.get(station=stations["FT"], version=2)
+    keys = set(v2.rules.values_list("category", "zone_kind"))
+    assert ("public_order", "bar_street") not in keys and ("mass_incident", "convention") in keys
+    assert len(keys) == 11
+    assert _receive(personas, stations).standard.version == 1  # not in force until tomorrow
+    listing = client_for("head").get(reverse("standards:list")).context
+    assert [(v.version, v.state) for v in listing["versions"]] == [(2, "pending"), (1, "current")]
+
+
+@pytest.mark.django_db
+def test_dispatcher_may_not_open_the_edit_page(client_for: Any, personas: Any, stations: Any) -> None:
+    dispatcher = client_for("dispatcher")
+    assert dispatcher.get(reverse("standards:edit")).status_code == 403
+    assert dispatcher.post(reverse("standards:edit"), _form_data(default_rules())).status_code == 403
+    assert not HandlingStandard.objects.exists()
+
+
+@pytest.mark.django_db
+def test_another_stations_officer_sees_none_of_futians_versions(
+    client_for: Any, personas: Any, stations: Any
+) -> None:
+    _receive(personas, stations)
+    v1 = HandlingStandard.objects.get(station=stations["FT"])
+    other = client_for("other")
+    response = other.get(reverse("standards:list") + "?station=FT")
+    assert response.status_code == 200
+    assert response.context["station"].code == "LH" and response.context["versions"] == []
+    assert "福田派出所" not in response.content.decode()
+    assert other.get(reverse("standards:detail", args=[v1.pk])).status_code == 404
+    assert other.get(reverse("standards:edit")).status_code == 403
+    report = other.get(reverse("standards:compliance")).context["report"]
+    assert report.received == 0
+    # The sub-bureau reads across its stations, and picks one.
+    bureau = client_for("bureau").get(reverse("standards:list") + "?station=FT")
+    assert [v.version for v in bureau.context["versions"]] == [1]
+    assert not bureau.context["can_edit"]
+
+
+@pytest.mark.django_db
+def test_invalid_input_shows_errors_and_creates_nothing(
+    client_for: Any, personas: Any, stations: Any
+) -> None:
+    _receive(personas, stations)
+    head = client_for("head")
+    url = reverse("standards:edit")
+
+    # A category without its general rule (a row dropped from the form).
+    rules = [r for r in default_rules() if not (r.category == "fire" and not r.zone_kind)]
+    response = head.post(url, _form_data(rules))
+    assert response.status_code == 200
+    assert "缺少以下类别的通用规则：火灾" in response.content.decode()
+
+    # Arrival 0 minutes, a rule with no steps, and no revision note.
+    data = _form_data(default_rules(), note="")
+    i = _row_index(data, "criminal")
+    data[f"rules-{i}-arrival_minutes"] = "0"
+    j = _row_index(data, "dispute")
+    data[f"rules-{j}-steps"] = " \n "
+    response = head.post(url, data)
+    assert response.status_code == 200
+    forms = response.context["formset"].forms
+    assert "arrival_minutes" in forms[i].errors and "steps" in forms[j].errors
+    assert "note" in response.context["form"].errors
+    html = response.content.decode()
+    assert "未发布：有 3 处需要修正" in html and "请填写修订说明" in html
+
+    # An override row without its zone type; a duplicate override; a backdated version.
+    data = _form_data(default_rules())
+    bar = _row_index(data, "public_order", "bar_street")
+    data[f"rules-{bar}-zone_kind"] = ""
+    assert "zone_kind" in head.post(url, data).context["formset"].forms[bar].errors
+    data = _form_data([*default_rules(), default_rules()[-1]])
+    assert "重复的规则" in head.post(url, data).content.decode()
+    data = _form_data(default_rules(), effective_from="2020-01-01T08:00")
+    assert "effective_from" in head.post(url, data).context["form"].errors
+
+    assert list(HandlingStandard.objects.values_list("version", flat=True)) == [1]
+
+
+# --- 处警考核 ---------------------------------------------------------------------------------
+
+
+def _history(personas: Any, stations: Any, records: list[dict[str, Any]]) -> None:
+    """Past alerts with controlled timestamps, through the historical import service."""
+    base = {
+        "kind": "",
+        "subcategory": None,
+        "priority_initial": None,
+        "priority": None,
+        "source": "phone_110",
+    }
+    result = import_historical(
+        actor=personas["dispatcher"],
+        station=stations["FT"],
+        records=[
+            HistoricalAlert(**{**base, "external_id": f"T{i}", "building_code": "B1", **r})
+            for i, r in enumerate(records)
+        ],
+    )
+    assert result.created == len(records), result.rejected
+
+
+def _timeline(received: datetime, arrive_after: float | None, dispatched: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {"received_at": received}
+    if dispatched:
+        out["dispatched_at"] = received + timedelta(seconds=30)
+    if arrive_after is not None:
+        out["on_scene_at"] = received + timedelta(minutes=arrive_after)
+        out["cleared_at"] = out["on_scene_at"] + timedelta(minutes=20)
+    return out
+
+
+@pytest.mark.django_db
+def test_compliance_three_of_four_on_time(client_for: Any, personas: Any, stations: Any) -> None:
+    t = timezone.now() - timedelta(days=2)
+    _history(
+        personas,
+        stations,
+        [
+            {"category_initial": "criminal", "category": "criminal", **_timeline(t, 3)},
+            {
+                "category_initial": "criminal",
+                "category": "criminal",
+                **_timeline(t, 5),
+            },  # exactly at the target
+            {"category_initial": "dispute", "category": "dispute", **_timeline(t, 4.5)},
+            {"category_initial": "dispute", "category": "dispute", **_timeline(t, 9)},  # late
+            {"category_initial": "dispute", "category": "dispute", **_timeline(t, None, dispatched=False)},
+        ],
+    )
+    response = client_for("head").get(reverse("standards:compliance"))
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert (report.received, report.never_dispatched, report.no_arrival) == (5, 1, 0)
+    assert (report.arrival.hits, report.arrival.total) == (3, 4)
+    assert report.arrival.share == 0.75
+    assert report.arrival.interval == pytest.approx(_wilson_by_hand(3, 4))
+    html = response.content.decode()
+    assert "75.0" in html and "30.1–95.4%" in html and "3 / 4 条按时" in html
+    assert "未派警的 1 条不计入" in html
+    by_category = {s.key: (s.hits, s.total) for s in report.by_category}
+    assert by_category == {"criminal": (2, 2), "dispute": (1, 2)}
+    assert [(s.label, s.hits, s.total) for s in report.by_zone] == [("测试商圈", 3, 4)]
+    durations = report.durations
+    assert durations.count == 4
+    assert durations.median == pytest.approx(4.75) and durations.p90 == pytest.approx(7.8)
+    assert report.category_durations["criminal"][1] == pytest.approx(4.0)
+    data = response.context["chart_data"]
+    assert data["overall"]["share"] == 0.75 and len(data["byCategory"]) == 2
+    assert 'id="compliance-data"' in html and "standards-compliance.js" in html
+
+
+@pytest.mark.django_db
+def test_dispatched_without_arrival_is_late_and_pending_ones_wait(
+    client_for: Any, personas: Any, stations: Any
+) -> None:
+    head, dispatcher, officer = personas["head"], personas["dispatcher"], personas["officer"]
+    car = create_unit(
+        actor=head, station=stations["FT"], code="C1", name="巡逻车1", kind="patrol_car", status="available"
+    )
+    foot = create_unit(
+        actor=head, station=stations["FT"], code="F1", name="步巡1", kind="foot_patrol", status="available"
+    )
+    extra = create_unit(
+        actor=head, station=stations["FT"], code="F2", name="步巡2", kind="foot_patrol", status="available"
+    )
+    for unit in (car, foot, extra):
+        update_position(actor=head, unit=unit, lon=114.055, lat=22.5349)
+    now = timezone.now()
+    # Received 2 minutes ago, both sent, the foot patrol arrives first: on time, credited to it.
+    quick = _receive(personas, stations, received_at=now - timedelta(minutes=2))
+    a_car = dispatch_unit(actor=dispatcher, alert=quick, unit=car)
+    a_foot = dispatch_unit(actor=dispatcher, alert=quick, unit=foot)
+    for step in ("en_route", "on_scene"):
+        advance_assignment(actor=officer, assignment=a_foot, step=step)
+    for step in ("en_route", "on_scene"):
+        advance_assignment(actor=officer, assignment=a_car, step=step)
+    # Received 20 minutes ago, the car recalled before arriving: late, credited to the car.
+    slow = _receive(personas, stations, received_at=now - timedelta(minutes=20))
+    advance_assignment(actor=officer, assignment=a_car, step="cleared")
+    recalled = dispatch_unit(actor=dispatcher, alert=slow, unit=car)
+    advance_assignment(actor=officer, assignment=recalled, step="cleared")
+    # Just received and dispatched: still within its 5 minutes, not counted yet.
+    fresh = _receive(personas, stations)
+    dispatch_unit(actor=dispatcher, alert=fresh, unit=extra)
+    # Never dispatched: left out.
+    _receive(personas, stations, category="complaint")
+
+    report = client_for("head").get(reverse("standards:compliance")).context["report"]
+    assert (report.received, report.never_dispatched, report.pending_arrival) == (4, 1, 1)
+    assert (report.arrival.hits, report.arrival.total, report.no_arrival) == (1, 2, 1)
+    assert {s.label: (s.hits, s.total) for s in report.by_unit} == {
+        "步巡1（F1）": (1, 1),
+        "巡逻车1（C1）": (0, 1),
+    }
+    assert report.feedback.total == 0 and report.feedback_pending == 4
+
+
+@pytest.mark.django_db
+def test_priority_matrix_and_shares_by_original_and_final_priority(
+    client_for: Any, personas: Any, stations: Any
+) -> None:
+    t = timezone.now() - timedelta(days=1)
+    crim = {"category_initial": "criminal", "category": "criminal"}
+    _history(
+        personas,
+        stations,
+        [
+            {**crim, "priority_initial": 1, "priority": 1, **_timeline(t, 3)},
+            # two urgent calls, late, downgraded afterwards to 普通
+            {**crim, "priority_initial": 1, "priority": 3, **_timeline(t, 12)},
+            {**crim, "priority_initial": 1, "priority": 3, **_timeline(t, 15)},
+            {**crim, "priority_initial": 2, "priority": 2, **_timeline(t, 4)},
+            {**crim, "priority_initial": 4, "priority": 2, **_timeline(t, None, dispatched=False)},
+        ],
+    )
+    response = client_for("head").get(reverse("standards:compliance"))
+    report = response.context["report"]
+    assert report.matrix == [[1, 0, 2, 0], [0, 1, 0, 0], [0, 0, 0, 0], [0, 1, 0, 0]]
+    initial = {s.key: (s.hits, s.total) for s in report.by_priority_initial}
+    final = {s.key: (s.hits, s.total) for s in report.by_priority_final}
+    # Counted by the final priority the urgent calls look perfect; by the original, 1 of 3.
+    assert initial["1"] == (1, 3) and final["1"] == (1, 1)
+    assert initial["3"] == (0, 0) and final["3"] == (0, 2)
+    assert (report.reclassified_priority.hits, report.reclassified_priority.total) == (3, 5)
+    assert (report.downgraded, report.upgraded) == (2, 1)
+    assert response.context["chart_data"]["matrix"]["counts"] == report.matrix
+    html = response.content.decode()
+    assert 'data-compliance-chart="matrix"' in html and 'id="matrix-table"' in html
+
+
+@pytest.mark.django_db
+def test_final_category_target_shows_what_a_reclassification_would_flatter(
+    personas: Any, stations: Any
+) -> None:
+    rules = [
+        RuleInput(
+            r.category,
+            r.priority,
+            15 if r.category == "dispute" else r.arrival_minutes,
+            r.feedback_minutes,
+            r.steps,
+            r.zone_kind,
+        )
+        for r in default_rules()
+    ]
+    epoch = timezone.now() - timedelta(days=30)
+    publish_standard(
+        actor=personas["head"], station=stations["FT"], rules=rules, effective_from=epoch, note="t"
+    )
+    t = timezone.now() - timedelta(days=1)
+    _history(
+        personas,
+        stations,
+        [
+            # 刑事 at intake (5 min), turned out a 纠纷 (15 min): 10 minutes is late, not on time.
+            {"category_initial": "criminal", "category": "dispute", **_timeline(t, 10)},
+            {"category_initial": "criminal", "category": "criminal", **_timeline(t, 4)},
+        ],
+    )
+    today = timezone.localdate()
+    report = compliance_report(personas["head"], start=today - timedelta(days=7), end=today)
+    assert (report.arrival.hits, report.arrival.total) == (1, 2)
+    assert (report.arrival_final_target.hits, report.verdict_flattered, report.verdict_harsher) == (2, 1, 0)
+    assert (report.reclassified_category.hits, report.reclassified_category.total) == (1, 2)
+
+
+@pytest.mark.django_db
+def test_compliance_period_is_validated(client_for: Any, personas: Any, stations: Any) -> None:
+    head = client_for("head")
+    url = reverse("standards:compliance")
+    response = head.get(url, {"start": "2024-05-10", "end": "2024-05-01"})
+    assert response.context["report"] is None and "end" in response.context["form"].errors
+    response = head.get(url, {"start": "2020-01-01", "end": "2024-01-01"})
+    assert response.context["report"] is None and "不能超过 3 年" in response.content.decode()
+    response = head.get(url, {"start": "2021-01-01", "end": "2023-12-31"})
+    assert response.context["report"] is not None and response.context["report"].days == 1095
+    response = head.get(url, {"start": "not a date", "end": ""})
+    assert response.context["report"] is None and response.status_code == 200
+    default = head.get(url).context["report"]
+    assert default.days == 30 and default.end == timezone.localdate()
+
+
+@pytest.mark.django_db
+def test_the_period_comparison_says_when_a_change_is_noise(personas: Any, stations: Any) -> None:
+    now = timezone.now()
+    crim = {"category_initial": "criminal", "category": "criminal"}
+    # Last 7 days: 3 of 4 on time; the 7 days before: 2 of 4. Too few to call it a change.
+    records = [{**crim, **_timeline(now - timedelta(days=2), m)} for m in (3, 4, 4, 9)]
+    records += [{**crim, **_timeline(now - timedelta(days=9), m)} for m in (3, 4, 8, 9)]
+    _history(personas, stations, records)
+    today = timezone.localdate()
+    report = compliance_report(personas["head"], start=today - timedelta(days=6), end=today)
+    comparison = report.comparison
+    assert comparison is not None
+    assert (comparison.previous.hits, comparison.previous.total) == (2, 4)
+    assert comparison.difference == pytest.approx(0.25) and comparison.signal == "noise"
+
+
+@pytest.mark.django_db
+def test_navigation_shows_the_pages_to_those_who_may_view_them(
+    client_for: Any, personas: Any, stations: Any
+) -> None:
+    html = client_for("head").get(reverse("core:home")).content.decode()
+    assert reverse("standards:list") in html and reverse("standards:compliance") in html
+    html = client_for("property").get(reverse("core:home")).content.decode()
+    assert reverse("standards:list") not in html
+    assert client_for("property").get(reverse("standards:list")).status_code == 403
+    assert client_for("property").get(reverse("standards:compliance")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_pages_render_in_english(client_for: Any, personas: Any, stations: Any) -> None:
+    alert = _receive(personas, stations)
+    head = client_for("head")
+    head.cookies["django_language"] = "en"
+    for url in (
+        reverse("standards:list"),
+        reverse("standards:detail", args=[alert.standard_id]),
+        reverse("standards:edit"),
+        reverse("standards:compliance"),
+    ):
+        response = head.get(url)
+        assert response.status_code == 200, url
+    assert "criminal" in head.get(reverse("standards:list")).content.decode()
