@@ -52,7 +52,7 @@ def test_dispatcher_takes_a_call_and_dispatches_from_the_keyboard(
     assert _active_id(page) == "id_category_query"  # focus starts in the category box
 
     # "dq" → 盗窃, picked with the keyboard; the kind and the priority hint follow the category.
-    page.keyboard.type("dq")
+    page.locator("#id_category_query").press_sequentially("dq", delay=40)
     first = page.locator('#category-listbox li[aria-selected="true"]')
     first.wait_for()
     assert "盗窃" in first.inner_text()

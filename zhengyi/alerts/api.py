@@ -88,7 +88,7 @@ def _resolve(
 
 @router.post(
     "",
-    response={200: AlertOut, 201: AlertOut, 403: Problem, 409: Problem, 422: Problem},
+    response={200: AlertOut, 201: AlertOut, 403: Problem, 409: Problem, 422: Problem, 503: Problem},
     summary="受理警情（上游110系统）",
     description=(
         "创建一条警情。请求头 `Idempotency-Key` 使重试安全：同一键再次提交返回已创建的警情（200，"
@@ -137,6 +137,9 @@ def create_alert(
         return 403, {"detail": str(exc)}
     except IdempotencyConflict as exc:
         return 409, {"detail": str(exc)}
+    except RuntimeError as exc:
+        # Nothing was created; the caller retries with the same Idempotency-Key.
+        return 503, {"detail": str(exc)}
     except ValidationError as exc:
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         return 422, {

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 
 import shapely
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -590,7 +590,12 @@ def import_historical(
             result = _run(actor, station, records, progress, total, batch_size, require_inside, dry_run=True)
             transaction.set_rollback(True)
         return result
-    return _run(actor, station, records, progress, total, batch_size, require_inside, dry_run=False)
+    result = _run(actor, station, records, progress, total, batch_size, require_inside, dry_run=False)
+    if result.created and connection.vendor == "postgresql":
+        # Fresh statistics after a bulk load, or PostgreSQL plans intake queries as scans.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Alert._meta.db_table}, {AlertEvent._meta.db_table}")
+    return result
 
 
 def _run(

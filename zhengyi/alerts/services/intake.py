@@ -185,7 +185,8 @@ def receive_alert(
 
 
 def _existing(station: Station, key: str, fingerprint: str) -> Alert | None:
-    alert = Alert.objects.filter(station=station, idempotency_key=key).first()
+    # The exclude repeats the partial unique index's condition so SQLite can use the index.
+    alert = Alert.objects.filter(station=station, idempotency_key=key).exclude(idempotency_key="").first()
     if alert is not None and alert.request_fingerprint != fingerprint:
         raise IdempotencyConflict(f"幂等键 {key!r} 已用于另一条警情 {alert.number}")
     return alert
@@ -199,6 +200,9 @@ def _receive(
         return existing, False
     now = timezone.now()
     cleaned, where = _validate(station, data, now)
+    # Numbers are per station and day: serialise their allocation on the station row, so
+    # concurrent intakes on PostgreSQL never pick the same one (SQLite serialises anyway).
+    Station.objects.select_for_update().filter(pk=station.pk).first()
     received_at = cleaned.received_at
     standard = ensure_standard(station=station, at=received_at)
     rule = rule_for(standard, data.category, where.zone.kind if where.zone else None)
