@@ -101,3 +101,13 @@ def test_stream_shows_nothing_of_another_station(
     response = client_for("other").get("/alerts/board/stream?after=0&seconds=0.6")
     body = b"".join(c if isinstance(c, bytes) else c.encode() for c in response.streaming_content).decode()
     assert "data:" not in body
+
+
+def test_board_labels_follow_the_language(
+    client_for: Any, personas: dict[str, Any], stations: dict[str, Any]
+) -> None:
+    _receive(personas, stations)
+    client = client_for("dispatcher")
+    assert client.get("/alerts/board/state.json").json()["alerts"][0]["category"] == "刑事"
+    client.cookies["django_language"] = "en"
+    assert client.get("/alerts/board/state.json").json()["alerts"][0]["category"] == "Criminal"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Max
+from django.utils.translation import gettext
 
 from zhengyi.alerts import taxonomy
 from zhengyi.alerts.choices import OPEN_STATUSES, Status
@@ -38,7 +39,8 @@ def board_state(user: User, station: Station) -> dict[str, Any]:
             {
                 "id": a.pk,
                 "number": a.number,
-                "category": taxonomy.CATEGORIES[a.category],
+                # The Chinese label is the msgid: translated when the board is in English.
+                "category": gettext(taxonomy.CATEGORIES[a.category]),
                 "priority": a.priority,
                 "status": a.status,
                 "status_label": str(Status(a.status).label),
