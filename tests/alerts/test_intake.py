@@ -194,3 +194,13 @@ def test_staff_cannot_write_into_another_station(personas: dict[str, Any], stati
             actor=personas["head"], station=stations["LH"], document=small_precinct_document("Q-", dx=0.02)
         )
     assert not Alert.objects.filter(station=stations["LH"]).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_subcategories_survive_a_flush() -> None:
+    from django.core.management import call_command
+
+    from zhengyi.alerts.models import Subcategory
+
+    call_command("flush", "--no-input", verbosity=0)
+    assert Subcategory.objects.filter(pinyin="dq", name="盗窃").exists()
