@@ -21,7 +21,7 @@ from zhengyi.core.permissions import can, require
 # so no connection holds a server thread for long.
 STREAM_SECONDS = 55.0
 POLL_SECONDS = 0.25
-HEARTBEAT_SECONDS = 10.0
+HEARTBEAT_SECONDS = 5.0  # also how soon a closed board frees its stream (the write fails)
 
 
 def _user(request: HttpRequest) -> User:
