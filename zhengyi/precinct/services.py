@@ -77,17 +77,25 @@ def ensure_spaces(*, actor: User, station: Station) -> dict[str, Space]:
     return spaces
 
 
+def _by_code(obj: Any) -> Any:
+    return obj.code
+
+
+def _by_ends(obj: Any) -> Any:
+    return (obj.source_id, obj.target_id)
+
+
 def _upsert(
     *,
     actor: User,
     station: Station,
     model: type[models.Model],
     key: Callable[[Any], Any],
-    existing: dict[Any, Any],
     rows: list[models.Model],
     fields: list[str],
 ) -> tuple[int, int]:
     """Insert new rows in bulk, update changed ones; one ObjectChange per row either way."""
+    existing = {key(o): o for o in model._default_manager.filter(station=station)}
     new, changed = [], []
     for row in rows:
         old = existing.get(key(row))
@@ -127,8 +135,8 @@ def import_geojson(
     updated: dict[str, int] = {}
     steps = 8
 
-    def run(name: str, step: int, **kwargs: Any) -> None:
-        report(name, step, steps)
+    def run(name: str, **kwargs: Any) -> None:
+        report(name, len(created) + 1, steps)
         created[name], updated[name] = _upsert(actor=actor, station=station, **kwargs)
 
     zones = [
@@ -145,10 +153,8 @@ def import_geojson(
     ]
     run(
         "zones",
-        1,
         model=Zone,
-        key=lambda o: o.code,
-        existing={o.code: o for o in Zone.objects.filter(station=station)},
+        key=_by_code,
         rows=zones,
         fields=["name", "name_en", "kind", "geometry", "area_m2"],
     )
@@ -156,10 +162,8 @@ def import_geojson(
     companies = sorted({b.property_company for b in parsed.buildings if b.property_company})
     run(
         "property_companies",
-        2,
         model=PropertyCompany,
         key=lambda o: o.name,
-        existing={o.name: o for o in PropertyCompany.objects.filter(station=station)},
         rows=[PropertyCompany(station=station, name=n) for n in companies],
         fields=["name"],
     )
@@ -205,10 +209,8 @@ def import_geojson(
     ]
     run(
         "buildings",
-        3,
         model=Building,
-        key=lambda o: o.code,
-        existing={o.code: o for o in Building.objects.filter(station=station)},
+        key=_by_code,
         rows=buildings,
         fields=building_fields,
     )
@@ -228,10 +230,8 @@ def import_geojson(
     ]
     run(
         "landmarks",
-        4,
         model=Landmark,
-        key=lambda o: o.code,
-        existing={o.code: o for o in Landmark.objects.filter(station=station)},
+        key=_by_code,
         rows=landmarks,
         fields=["name", "name_en", "kind", "space", "lon", "lat"],
     )
@@ -249,10 +249,8 @@ def import_geojson(
     ]
     run(
         "areas",
-        5,
         model=SpaceArea,
-        key=lambda o: o.code,
-        existing={o.code: o for o in SpaceArea.objects.filter(station=station)},
+        key=_by_code,
         rows=areas,
         fields=["name", "space", "geometry", "area_m2"],
     )
@@ -271,10 +269,8 @@ def import_geojson(
     ]
     run(
         "nodes",
-        6,
         model=NetworkNode,
-        key=lambda o: o.code,
-        existing={o.code: o for o in NetworkNode.objects.filter(station=station)},
+        key=_by_code,
         rows=nodes,
         fields=["space", "kind", "label", "lon", "lat"],
     )
@@ -296,10 +292,8 @@ def import_geojson(
     ]
     run(
         "edges",
-        7,
         model=NetworkEdge,
-        key=lambda o: (o.source_id, o.target_id),
-        existing={(o.source_id, o.target_id): o for o in NetworkEdge.objects.filter(station=station)},
+        key=_by_ends,
         rows=edges,
         fields=["space", "length_m", "walk", "drive", "oneway", "name"],
     )
@@ -317,10 +311,8 @@ def import_geojson(
     ]
     run(
         "connectors",
-        8,
         model=Connector,
-        key=lambda o: (o.source_id, o.target_id),
-        existing={(o.source_id, o.target_id): o for o in Connector.objects.filter(station=station)},
+        key=_by_ends,
         rows=connectors,
         fields=["kind", "seconds", "label"],
     )
