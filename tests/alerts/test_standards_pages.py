@@ -580,3 +580,43 @@ def test_pages_render_in_english(client_for: Any, personas: Any, stations: Any) 
         response = head.get(url)
         assert response.status_code == 200, url
     assert "criminal" in head.get(reverse("standards:list")).content.decode()
+
+
+@pytest.mark.django_db
+def test_feedback_clock_runs_from_clearance(
+    client_for: Any, personas: dict[str, Any], stations: dict[str, Any], system: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from zhengyi.alerts.services.history import HistoricalAlert, import_historical
+
+    t0 = timezone.now() - timedelta(days=2)
+
+    def call(ext: str, cleared_after: int, closed_after: int) -> HistoricalAlert:
+        return HistoricalAlert(
+            external_id=ext,
+            kind="report",
+            category_initial="fire",
+            category="fire",
+            subcategory=None,
+            priority_initial=1,
+            priority=1,
+            source="phone_110",
+            received_at=t0,
+            dispatched_at=t0 + timedelta(minutes=1),
+            on_scene_at=t0 + timedelta(minutes=4),
+            cleared_at=t0 + timedelta(minutes=cleared_after),
+            closed_at=t0 + timedelta(minutes=closed_after),
+            building_code="B1",
+        )
+
+    # 火灾: feedback within 30 minutes. Told 15 min after clearance (55 after the call): on time.
+    # Told 40 min after clearance: late.
+    import_historical(actor=system, station=stations["FT"], records=[call("A", 40, 55), call("B", 10, 50)])
+    day = timezone.localdate(t0).isoformat()
+    report = (
+        client_for("head").get(reverse("standards:compliance"), {"from": day, "to": day}).context["report"]
+    )
+    assert (report.feedback.hits, report.feedback.total) == (1, 2)

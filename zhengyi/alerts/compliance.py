@@ -12,8 +12,9 @@ Rules, stated on the page as well:
 * Alerts never dispatched are left out (handled by phone, cancelled before dispatch …).
 * Dispatched alerts with no arrival count as late, except those still open and still within
   their target (pending), which are left out until they are decided.
-* Feedback: ``feedback_at − received_at ≤ feedback_target_minutes``; cancelled alerts are left
-  out, open ones still within the target are pending.
+* Feedback: ``feedback_at − cleared_at ≤ feedback_target_minutes`` (from ``received_at`` when
+  no unit was sent): the caller is told the outcome once it is known. Cancelled alerts are left
+  out; open ones whose feedback clock has not run out are pending.
 
 Computed in the database with grouped counts; only the arrival durations are loaded (one
 float per arrived alert) for the percentiles and the histogram.
@@ -361,7 +362,8 @@ class _Rules:
             ),
             feedback_decided=Q(feedback_at__isnull=False)
             | ~still_open
-            | Q(age_s__gte=F("feedback_target_minutes") * 60),
+            | Q(feedback_age_s__gte=F("feedback_target_minutes") * 60, dispatched_at__isnull=True)
+            | Q(feedback_age_s__gte=F("feedback_target_minutes") * 60, cleared_at__isnull=False),
             cancelled=Q(status=Status.CANCELLED),
         )
 
@@ -369,7 +371,10 @@ class _Rules:
 def _timed(alerts: QuerySet[Alert], now: datetime) -> QuerySet[Alert]:
     return alerts.annotate(
         arrival_s=Seconds(F("on_scene_at"), F("received_at")),
-        feedback_s=Seconds(F("feedback_at"), F("received_at")),
+        feedback_s=Seconds(F("feedback_at"), Coalesce(F("cleared_at"), F("received_at"))),
+        feedback_age_s=Seconds(
+            Value(now, output_field=DateTimeField()), Coalesce(F("cleared_at"), F("received_at"))
+        ),
         age_s=Seconds(Value(now, output_field=DateTimeField()), F("received_at")),
     ).order_by()
 
