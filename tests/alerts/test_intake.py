@@ -160,7 +160,6 @@ def test_bar_street_rule_takes_precedence(
     personas: dict[str, Any], stations: dict[str, Any], system: Any
 ) -> None:
     from zhengyi.precinct.models import Zone
-    from zhengyi.precinct.services import update_building  # noqa: F401  (zone kinds come from import)
 
     zone = Zone.objects.get(station=stations["FT"], code="Z1")
     zone.kind = "bar_street"
@@ -201,6 +200,8 @@ def test_subcategories_survive_a_flush() -> None:
     from django.core.management import call_command
 
     from zhengyi.alerts.models import Subcategory
+    from zhengyi.core.models import ObjectChange
 
     call_command("flush", "--no-input", verbosity=0)
-    assert Subcategory.objects.filter(pinyin="dq", name="盗窃").exists()
+    theft = Subcategory.objects.get(pinyin="dq", name="盗窃")
+    assert ObjectChange.objects.filter(content_type__model="subcategory", object_id=str(theft.pk)).exists()

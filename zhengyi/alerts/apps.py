@@ -5,16 +5,10 @@ from django.db.models.signals import post_migrate
 
 
 def _sync_subcategories(sender: AppConfig, **kwargs: Any) -> None:
-    from zhengyi.alerts.models import Subcategory
-    from zhengyi.alerts.subcategories import DEFAULT_SUBCATEGORIES
+    from zhengyi.alerts.services.reference import sync_subcategories
 
-    # Reference data defined in code: present after every migrate (and after a test flush).
-    existing = set(Subcategory.objects.values_list("code", flat=True))
-    Subcategory.objects.bulk_create(
-        Subcategory(category=category, code=code, name=name, pinyin=pinyin)
-        for category, code, name, pinyin in DEFAULT_SUBCATEGORIES
-        if code not in existing
-    )
+    # Present after every migrate (and after a test flush), like the roles.
+    sync_subcategories()
 
 
 class AlertsConfig(AppConfig):

@@ -14,8 +14,9 @@ from django.views.decorators.cache import never_cache
 
 from zhengyi.alerts.board import board_state, events_after
 from zhengyi.alerts.models import Alert
-from zhengyi.core.models import Station, User
+from zhengyi.core.models import Station
 from zhengyi.core.permissions import can, require
+from zhengyi.core.selectors import request_user, visible_station
 
 # Each stream lives at most this long; EventSource reconnects by itself with Last-Event-ID,
 # so no connection holds a server thread for long.
@@ -24,14 +25,8 @@ POLL_SECONDS = 0.25
 HEARTBEAT_SECONDS = 5.0  # also how soon a closed board frees its stream (the write fails)
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _station(request: HttpRequest) -> Station:
-    stations = Station.objects.restrict(_user(request), "view")
-    code = request.GET.get("station")
-    station = stations.filter(code=code).first() if code else stations.order_by("code").first()
+    station = visible_station(request_user(request), request.GET.get("station"))
     if station is None:
         raise Http404("没有可查看的派出所")
     return station
@@ -39,7 +34,7 @@ def _station(request: HttpRequest) -> Station:
 
 @login_required
 def board_page(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require(user, "view", Alert)
     station = _station(request)
     return render(
@@ -56,7 +51,7 @@ def board_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @never_cache
 def board_data(request: HttpRequest) -> JsonResponse:
-    user = _user(request)
+    user = request_user(request)
     require(user, "view", Alert)
     return JsonResponse(board_state(user, _station(request)), json_dumps_params={"ensure_ascii": False})
 
@@ -72,7 +67,7 @@ def _after(request: HttpRequest) -> int:
 @login_required
 @never_cache
 def board_stream(request: HttpRequest) -> StreamingHttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require(user, "view", Alert)
     station = _station(request)
     after = _after(request)

@@ -32,13 +32,10 @@ from zhengyi.alerts.models import Alert, HandlingRule, HandlingStandard
 from zhengyi.alerts.services.standards import RuleInput, default_rules, publish_standard
 from zhengyi.core.models import ObjectChange, Station, User
 from zhengyi.core.permissions import can, require, station_scope
+from zhengyi.core.selectors import request_user
 from zhengyi.precinct.choices import ZoneKind
 
 RULE_PREFIX = "rules"
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _station_name(station: Station) -> str:
@@ -61,7 +58,7 @@ def _pick(request: HttpRequest, stations: list[Station]) -> Station:
     code = request.GET.get("station")
     chosen = next((s for s in stations if s.code == code), None) if code else None
     if chosen is None and stations:
-        chosen = next((s for s in stations if s.pk == _user(request).station_id), stations[0])
+        chosen = next((s for s in stations if s.pk == request_user(request).station_id), stations[0])
     if chosen is None:
         raise Http404(_("没有可查看的派出所"))
     return chosen
@@ -163,7 +160,7 @@ def _state(standard: HandlingStandard, current: HandlingStandard | None, now: da
 
 @login_required
 def standard_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require(user, "view", HandlingStandard)
     stations = _stations(user, "view")
     station = _pick(request, stations)
@@ -196,7 +193,7 @@ def standard_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def standard_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     standard = (
         HandlingStandard.objects.restrict(user, "view")
         .select_related("station")
@@ -254,7 +251,7 @@ def _base_rules(station: Station) -> tuple[HandlingStandard | None, list[RuleInp
 
 @login_required
 def standard_edit(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require(user, "add", HandlingStandard)
     stations = _stations(user, "add")
     station = _pick(request, stations)
@@ -377,7 +374,7 @@ def _quick_ranges(today: date, form: ComplianceForm) -> list[tuple[str, str]]:
 
 @login_required
 def compliance(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require(user, "view", HandlingStandard)
     require(user, "view", Alert)
     stations = _stations(user, "view")

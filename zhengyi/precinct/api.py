@@ -10,6 +10,7 @@ from ninja.errors import HttpError
 
 from zhengyi.core.models import Station
 from zhengyi.core.permissions import require
+from zhengyi.core.selectors import visible_station
 from zhengyi.precinct.choices import Level
 from zhengyi.precinct.filters import BuildingFilter
 from zhengyi.precinct.models import Building
@@ -73,8 +74,7 @@ def _out(b: Building) -> dict[str, Any]:
 
 
 def _station(request: HttpRequest, code: str | None) -> Station:
-    stations = Station.objects.restrict(request.user, "view")
-    station = stations.filter(code=code).first() if code else stations.order_by("code").first()
+    station = visible_station(request.user, code)
     if station is None:
         raise HttpError(404, "派出所不存在或无权查看 / station not found")
     return station

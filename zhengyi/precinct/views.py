@@ -14,9 +14,10 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from zhengyi.core.forms import RevealForm
-from zhengyi.core.models import Station, User
+from zhengyi.core.models import Station
 from zhengyi.core.permissions import can, require
 from zhengyi.core.pii import masked_values
+from zhengyi.core.selectors import request_user, visible_station
 from zhengyi.core.services.pii import reveal_personal_data
 from zhengyi.precinct.choices import LEVEL_ORDER, Level
 from zhengyi.precinct.filters import BuildingFilter, ZoneFilter
@@ -27,15 +28,9 @@ from zhengyi.precinct.selectors import map_layer
 from zhengyi.precinct.services import import_geojson, update_building, update_property_company
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _station(request: HttpRequest) -> Station:
     """The station whose precinct is shown: the user's own, or one chosen by a bureau user."""
-    stations = Station.objects.restrict(_user(request), "view")
-    code = request.GET.get("station")
-    station = stations.filter(code=code).first() if code else stations.order_by("code").first()
+    station = visible_station(request_user(request), request.GET.get("station"))
     if station is None:
         raise Http404(_("没有可查看的派出所"))
     return station
@@ -43,7 +38,7 @@ def _station(request: HttpRequest) -> Station:
 
 @login_required
 def map_page(request: HttpRequest) -> HttpResponse:
-    require(_user(request), "view", Building)
+    require(request_user(request), "view", Building)
     station = _station(request)
     levels = [{"code": lv.value, "label": lv.label} for lv in LEVEL_ORDER]
     return render(
@@ -53,7 +48,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
             "station": station,
             "levels": levels,
             "initial": request.GET.get("level", Level.STREET),
-            "can_import": can(_user(request), "add", Building),
+            "can_import": can(request_user(request), "add", Building),
         },
     )
 
@@ -66,7 +61,7 @@ def map_data(request: HttpRequest, level: str) -> JsonResponse:
             {"error": _("未知空间层：%(level)s，应为 underground、street 或 skywalk") % {"level": level}},
             status=400,
         )
-    user = _user(request)
+    user = request_user(request)
     require(user, "view", Building)
     station = _station(request)
     data = map_layer(user, station, level)
@@ -76,7 +71,7 @@ def map_data(request: HttpRequest, level: str) -> JsonResponse:
 
 @login_required
 def building_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require(user, "view", Building)
     filters = BuildingFilter(request.GET or None)
     base = Building.objects.restrict(user, "view").select_related("zone", "property_company", "station")
@@ -98,7 +93,7 @@ def building_list(request: HttpRequest) -> HttpResponse:
 
 def _building(request: HttpRequest, pk: int, action: str = "view") -> Building:
     building = (
-        Building.objects.restrict(_user(request), action)
+        Building.objects.restrict(request_user(request), action)
         .select_related("zone", "property_company", "station")
         .filter(pk=pk)
         .first()
@@ -117,7 +112,7 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "building": building,
             "footprint": json.dumps(building.footprint),
-            "can_edit": can(_user(request), "change", building),
+            "can_edit": can(request_user(request), "change", building),
         },
     )
 
@@ -130,7 +125,10 @@ def building_edit(request: HttpRequest, pk: int) -> HttpResponse:
         changes = {f: form.cleaned_data[f] for f in BuildingForm.Meta.fields}
         try:
             update_building(
-                actor=_user(request), building=building, changes=changes, reason=form.cleaned_data["reason"]
+                actor=request_user(request),
+                building=building,
+                changes=changes,
+                reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -142,7 +140,7 @@ def building_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def zone_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require(user, "view", Zone)
     filters = ZoneFilter(request.GET or None)
     base = Zone.objects.restrict(user, "view").select_related("station")
@@ -152,7 +150,7 @@ def zone_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def zone_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     zone = Zone.objects.restrict(user, "view").filter(pk=pk).first()
     if zone is None:
         raise Http404
@@ -174,7 +172,7 @@ def zone_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def landmark_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require(user, "view", Landmark)
     qs = Landmark.objects.restrict(user, "view").select_related("space", "station")
     level = request.GET.get("level", "")
@@ -187,7 +185,7 @@ def landmark_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def company_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require(user, "view", PropertyCompany)
     companies = list(PropertyCompany.objects.restrict(user, "view").order_by("name"))
     rows = [(c, masked_values(c), c.buildings.count()) for c in companies]
@@ -196,7 +194,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     company = PropertyCompany.objects.restrict(user, "view").filter(pk=pk).first()
     if company is None:
         raise Http404
@@ -240,7 +238,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def import_page(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require(user, "add", Building)
     station = _station(request)
     form = GeoJSONUploadForm(request.POST or None, request.FILES or None)
@@ -273,7 +271,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
 def export_download(request: HttpRequest) -> HttpResponse:
     from zhengyi.precinct.exports import export_station
 
-    user = _user(request)
+    user = request_user(request)
     require(user, "view", Building)
     station = _station(request)
     response = HttpResponse(

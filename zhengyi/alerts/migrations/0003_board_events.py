@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0002_default_subcategories'),
+        ('alerts', '0001_initial'),
         ('core', '0002_apitoken'),
     ]
 

@@ -32,9 +32,9 @@ from zhengyi.alerts.services.dispatch import (
 )
 from zhengyi.alerts.services.standards import BASE_STEPS
 from zhengyi.core.forms import RevealForm
-from zhengyi.core.models import User
 from zhengyi.core.permissions import can, require
 from zhengyi.core.pii import masked_values
+from zhengyi.core.selectors import request_user
 from zhengyi.core.services.pii import reveal_personal_data
 from zhengyi.precinct.models import Building
 
@@ -42,10 +42,6 @@ PAGE_SIZE = 50
 LOWEST_PRIORITY = taxonomy.PRIORITY_MAX
 # The standard's steps that have a clock: reaching the scene, and telling the caller.
 ARRIVAL_STEP, FEEDBACK_STEP = BASE_STEPS[1], BASE_STEPS[3]
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _messages_of(exc: ValidationError) -> str:
@@ -57,7 +53,7 @@ def _messages_of(exc: ValidationError) -> str:
 
 @login_required
 def alert_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require(user, "view", Alert)
     status = request.GET.get("status", "open")
     if status not in ("open", "closed", "all"):
@@ -98,14 +94,14 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 
 
 def _alert(request: HttpRequest, pk: int) -> Alert:
-    alert = selectors.alert_for(_user(request), pk)
+    alert = selectors.alert_for(request_user(request), pk)
     if alert is None:
         raise Http404(_("警情不存在或无权查看"))
     return alert
 
 
 def _detail_context(request: HttpRequest, alert: Alert, **extra: Any) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     now = timezone.now()
     is_open = alert.status in selectors.OPEN
     can_change = is_open and can(user, "change", alert)
@@ -201,7 +197,7 @@ def _back(alert: Alert, anchor: str = "") -> HttpResponse:
 @login_required
 @require_POST
 def dispatch(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     alert = _alert(request, pk)
     unit = Unit.objects.restrict(user, "view").filter(pk=request.POST.get("unit") or 0).first()
     if unit is None:
@@ -231,7 +227,7 @@ def _safe_next(request: HttpRequest) -> str | None:
 @login_required
 @require_POST
 def advance(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     alert = _alert(request, pk)
     assignment = (
         Assignment.objects.restrict(user, "view")
@@ -261,7 +257,7 @@ def step_done(request: HttpRequest, pk: int) -> HttpResponse:
     alert = _alert(request, pk)
     step = request.POST.get("step", "")
     try:
-        complete_step(actor=_user(request), alert=alert, step=step)
+        complete_step(actor=request_user(request), alert=alert, step=step)
     except ValidationError as exc:
         messages.error(request, _messages_of(exc))
     else:
@@ -277,7 +273,7 @@ def reclassify_view(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             reclassify(
-                actor=_user(request),
+                actor=request_user(request),
                 alert=alert,
                 category=form.cleaned_data["category"],
                 priority=form.cleaned_data["priority"],
@@ -303,7 +299,7 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             give_feedback(
-                actor=_user(request),
+                actor=request_user(request),
                 alert=alert,
                 note=form.cleaned_data["note"],
                 disposition=form.cleaned_data["disposition"],
@@ -319,7 +315,7 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     alert = _alert(request, pk)
     form = RevealForm(request.POST)
     if not form.is_valid():

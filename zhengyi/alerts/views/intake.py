@@ -20,12 +20,9 @@ from zhengyi.alerts.models import Alert
 from zhengyi.alerts.services.intake import AlertInput, IdempotencyConflict, receive_alert
 from zhengyi.core.models import Station, User
 from zhengyi.core.permissions import require
+from zhengyi.core.selectors import request_user
 from zhengyi.precinct.choices import LEVEL_ORDER
 from zhengyi.precinct.models import Building
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _intake_station(user: User) -> Station:
@@ -79,7 +76,7 @@ def _alert_input(form: IntakeForm, user: User, station: Station) -> tuple[AlertI
 @login_required
 @never_cache
 def intake(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     station = _intake_station(user)
     if request.method == "POST":
         form = IntakeForm(request.POST)
@@ -153,7 +150,7 @@ def _render(request: HttpRequest, form: IntakeForm, station: Station) -> HttpRes
 @require_GET
 def places_json(request: HttpRequest) -> JsonResponse:
     """Buildings and landmarks for the place box: ``?q=`` → at most 20, only what the user may view."""
-    user = _user(request)
+    user = request_user(request)
     require(user, "view", Building)
     station = selectors.user_station(user)
     results: list[dict[str, Any]] = selectors.places(user, request.GET.get("q", "")[:100], station)

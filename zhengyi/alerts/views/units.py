@@ -17,14 +17,10 @@ from zhengyi.alerts.forms import PositionForm, UnitStatusForm
 from zhengyi.alerts.models import Assignment, Unit
 from zhengyi.alerts.services.units import set_unit_status as set_status_service
 from zhengyi.alerts.services.units import update_position
-from zhengyi.core.models import User
 from zhengyi.core.permissions import can, require
+from zhengyi.core.selectors import request_user
 from zhengyi.precinct.choices import LEVEL_ORDER
 from zhengyi.precinct.models import Building
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _errors(exc: ValidationError) -> str:
@@ -33,7 +29,7 @@ def _errors(exc: ValidationError) -> str:
 
 @login_required
 def unit_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require(user, "view", Unit)
     station = selectors.user_station(user)
     now = timezone.now()
@@ -58,10 +54,10 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 
 
 def _unit(request: HttpRequest, pk: int) -> Unit:
-    unit = selectors.unit_for(_user(request), pk)
+    unit = selectors.unit_for(request_user(request), pk)
     if unit is None:
         raise Http404(_("出警单位不存在或无权查看"))
-    if not can(_user(request), "change", unit):
+    if not can(request_user(request), "change", unit):
         raise PermissionDenied(_("您的角色无权更改出警单位 / your role may not change units"))
     return unit
 
@@ -79,7 +75,7 @@ def unit_status(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("请选择空闲、忙碌或下班。"))
         return _back(unit)
     try:
-        unit = set_status_service(actor=_user(request), unit=unit, status=form.cleaned_data["status"])
+        unit = set_status_service(actor=request_user(request), unit=unit, status=form.cleaned_data["status"])
     except ValidationError as exc:
         messages.error(request, f"{unit.name}：{_errors(exc)}")
     else:
@@ -100,7 +96,7 @@ def unit_position(request: HttpRequest, pk: int) -> HttpResponse:
         return _back(unit)
     try:
         unit = update_position(
-            actor=_user(request),
+            actor=request_user(request),
             unit=unit,
             lon=form.cleaned_data["lon"],
             lat=form.cleaned_data["lat"],
