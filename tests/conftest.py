@@ -109,6 +109,26 @@ def small_precinct_document(prefix: str = "", dx: float = 0.0) -> dict[str, Any]
     )
 
 
+@pytest.fixture(autouse=True)
+def station_language() -> Any:
+    """Every test starts in the station's language (Chinese). LocaleMiddleware activates the
+    language of each request and nothing deactivates it, so one test's English request would
+    otherwise leave English active for the next test run in the same thread."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _ledger_files(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The ledger's key and state files go to a fresh folder, never the data dir; checkpoints are
+    signed in the committing thread (no background signer thread in tests)."""
+    settings.LEDGER_DIR = tmp_path_factory.mktemp("ledger")
+    settings.LEDGER_CHECKPOINT = "commit"
+
+
 @pytest.fixture
 def system(db: Any) -> Any:
     from zhengyi.core.services.roles import system_user
@@ -156,3 +176,17 @@ def client_for(personas: dict[str, Any]) -> Any:
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_station_data() -> Any:
+    """Each test starts without the intake's per-process copy of reference data.
+
+    A rolled-back test can leave the database as it was while ids are reused by the next
+    test, so the copy's version stamp alone cannot tell two tests' stations apart.
+    """
+    from zhengyi.alerts.services.station_data import forget_station_data
+
+    forget_station_data()
+    yield
+    forget_station_data()

@@ -1,4 +1,5 @@
-"""ASGI entry point, for deployments that want it; pages are served faster over WSGI."""
+"""Django's full ASGI entry point, for deployments that want it; pages are served faster over
+WSGI (zhengyi.wsgi), and the board's live stream by its own ASGI app (zhengyi.asgi_stream)."""
 
 import os
 

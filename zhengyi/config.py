@@ -39,6 +39,31 @@ class Env(BaseSettings):
     time_zone: str = "Asia/Shanghai"
     # Folder of the shared third-party data (Futian geography …).
     shared_data: Path | None = None
+    # The command board's live stream is served by a separate ASGI server (zhengyi.asgi_stream),
+    # so no long-lived connection holds a WSGI request thread. Its public base URL: empty for
+    # "the page's host on the stream port", "/" when a reverse proxy routes
+    # /alerts/board/stream on the page's own origin, or an origin such as https://stream.example.
+    stream_url: str = Field(default="", pattern=r"^(|/|https?://[^/\s]+/?)$")
+    # The stream server's port on the page's host (used when stream_url is empty); `zhengyi
+    # serve` sets it for the app server it starts. Unset: the page's port + 1.
+    stream_port: int | None = Field(default=None, ge=1, le=65535)
+    # Page origins allowed to read the stream cross-origin (comma-separated), in addition to the
+    # CSRF trusted origins and any page on the stream server's own host name.
+    stream_origins: str = ""
+    # The ledger (docs/ledger.md). The origin names the log in every checkpoint: set it once,
+    # before the first entry (the key generated at first run carries it).
+    ledger_origin: str = Field(default="zhengyi.local/futian/ledger", pattern=r"^[^\s+]+$")
+    # "log" appends and signs; "mirror" (an air-gapped public deployment) only imports bundles.
+    ledger_role: str = Field(default="log", pattern="^(log|mirror)$")
+    # When checkpoints are signed after a commit that appended: "background" (a per-process
+    # thread, coalescing commits within ledger_checkpoint_delay_ms), "commit" (at once, in the
+    # committing thread) or "off" (only `zhengyi ledger sign` and the start of `zhengyi serve`).
+    ledger_checkpoint: str = Field(default="background", pattern="^(background|commit|off)$")
+    ledger_checkpoint_delay_ms: int = Field(default=200, ge=0, le=60_000)
+    # Witness policy: how many of the configured witnesses must cosign a checkpoint.
+    ledger_witnesses_required: int = Field(default=0, ge=0, le=100)
+    # A mirror: the log's verifier keys it trusts (comma-separated note vkeys).
+    ledger_log_keys: str = ""
 
 
 @lru_cache(maxsize=1)

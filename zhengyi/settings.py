@@ -31,6 +31,10 @@ SECRET_KEY = _secret_key()
 DEBUG = ENV.debug
 ALLOWED_HOSTS = [h.strip() for h in ENV.allowed_hosts.split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in ENV.csrf_trusted_origins.split(",") if o.strip()]
+# The command board's stream server (see zhengyi/config.py and docs/production.md).
+STREAM_URL = ENV.stream_url.rstrip("/") or ("/" if ENV.stream_url else "")
+STREAM_PORT = ENV.stream_port
+STREAM_ALLOWED_ORIGINS = [o.strip().rstrip("/") for o in ENV.stream_origins.split(",") if o.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -44,6 +48,8 @@ INSTALLED_APPS = [
     "zhengyi.core",
     "zhengyi.precinct",
     "zhengyi.alerts",
+    "zhengyi.ledger",
+    "zhengyi.alliances",
 ]
 
 MIDDLEWARE = [
@@ -90,8 +96,13 @@ def _databases() -> dict[str, Any]:
         return {"default": dj_database_url.parse(ENV.database_url, conn_max_age=60, conn_health_checks=True)}
     return {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend with in-process writers queued (see its docstring).
+            "ENGINE": "zhengyi.core.db_sqlite",
             "NAME": DATA_DIR / "zhengyi.sqlite3",
+            # Each request thread keeps its connection: opening one (and running the PRAGMAs
+            # below) cost more than a whole alert intake.
+            "CONN_MAX_AGE": None,
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 # WAL lets readers proceed while one writer commits; IMMEDIATE takes the
                 # write lock at BEGIN so two writers queue instead of failing mid-way.
@@ -147,6 +158,15 @@ SESSION_COOKIE_AGE = 12 * 3600
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# The ledger (docs/ledger.md): its signing key and state files live outside the database.
+LEDGER_DIR = DATA_DIR
+LEDGER_ORIGIN = ENV.ledger_origin
+LEDGER_ROLE = ENV.ledger_role
+LEDGER_CHECKPOINT = ENV.ledger_checkpoint
+LEDGER_CHECKPOINT_DELAY = ENV.ledger_checkpoint_delay_ms / 1000
+LEDGER_WITNESSES_REQUIRED = ENV.ledger_witnesses_required
+LEDGER_LOG_KEYS = [k.strip() for k in ENV.ledger_log_keys.split(",") if k.strip()]
 
 SHARED_DATA_DIR = ENV.shared_data or (PROJECT_ROOT.parent / "shared" / "data")
 

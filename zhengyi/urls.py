@@ -11,6 +11,8 @@ urlpatterns = [
     path("alerts/standards/", include("zhengyi.alerts.urls_standards")),
     path("alerts/board/", include("zhengyi.alerts.urls_board")),
     path("alerts/", include("zhengyi.alerts.urls")),
+    path("ledger/", include("zhengyi.ledger.urls")),
+    path("alliances/", include("zhengyi.alliances.urls")),
     path("api/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", core_views.healthz, name="healthz"),

@@ -69,6 +69,30 @@ def test_bad_calls_are_refused_with_the_field(upstream: Client, changes: dict[st
     assert Alert.objects.count() == 0
 
 
+def test_refusals_speak_the_callers_language(upstream: Client) -> None:
+    """Chinese by default; an upstream that asks for English gets the same refusal in English."""
+    outside = CALL | {"building_code": None, "lon": 121.47, "lat": 31.23}
+    chinese = _post(upstream, outside).json()
+    assert chinese["detail"] == "请求有误，未创建警情"
+    assert "不在福田派出所辖区内" in chinese["errors"]["location"][0]
+    english = upstream.post(
+        "/api/alerts", json.dumps(outside), content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    ).json()
+    assert english["detail"] == "Invalid request; no alert was created"
+    assert "is outside the 福田派出所 precinct" in english["errors"]["location"][0]
+    # A repeated key with another call: the conflict names the alert, in English too.
+    assert _post(upstream, CALL, key="k2").status_code == 201
+    conflict = upstream.post(
+        "/api/alerts",
+        json.dumps(CALL | {"category": "traffic", "subcategory": None}),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k2",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert conflict.status_code == 409
+    assert conflict.json()["detail"].startswith("Idempotency key 'k2' was already used for another alert, FT")
+
+
 def test_malformed_json_and_missing_fields_are_422(upstream: Client) -> None:
     assert upstream.post("/api/alerts", "{not json", content_type="application/json").status_code in (
         400,

@@ -20,7 +20,7 @@ from zhengyi.alerts.services.dispatch import (
     recommend_units,
 )
 from zhengyi.alerts.services.intake import AlertInput, receive_alert
-from zhengyi.alerts.services.units import create_unit, set_unit_status, update_position
+from zhengyi.alerts.services.units import create_unit, set_unit_crew, set_unit_status, update_position
 from zhengyi.core.models import ObjectChange
 from zhengyi.precinct.models import Building
 
@@ -47,6 +47,9 @@ def _units(personas: dict[str, Any], stations: dict[str, Any]) -> dict[str, Unit
     update_position(actor=head, unit=far_car, lon=114.051, lat=22.531)
     update_position(actor=head, unit=near_foot, lon=114.055, lat=22.5349)
     update_position(actor=head, unit=off, lon=114.055, lat=22.535)
+    # The demo officer crews the two foot patrols; the car's crew is someone else's.
+    for unit in (near_foot, off):
+        set_unit_crew(actor=personas["dispatcher"], unit=unit, members=[personas["officer"]])
     return {"car": far_car, "foot": near_foot, "off": off}
 
 

@@ -276,7 +276,7 @@ def test_bad_rows_are_rejected_with_reasons_and_good_rows_saved(
     # Without --report the rejected rows go to stderr; nothing more is imported.
     out, err = _run("alerts", "import", str(path), "--mapping", str(mapping_path), "--station", "FT")
     assert "已存在 already present: 2" in out
-    assert "第 6 行 line 6 [OUT]" in err and "outside the precinct" in err
+    assert "第 6 行 line 6 [OUT]" in err and "不在福田派出所辖区内" in err
 
 
 def test_the_service_refuses_what_receive_alert_would(system: Any, stations: dict[str, Any]) -> None:
@@ -318,7 +318,7 @@ def test_the_service_refuses_what_receive_alert_would(system: Any, stations: dic
         "OK": ["duplicate_id"],
     }
     reasons = dict(result.rejected)
-    assert reasons["NAIVE"][0] == "受理时间须带时区 / received_at needs a time zone"
+    assert reasons["NAIVE"][0] == "受理时间须带时区"
     assert "未知类别 'alien'" in reasons["ALIEN"][0]
     assert "到场 2024-03-01 09:55:00 早于指令 2024-03-01 10:01:00" in reasons["ORDER"][0]
     assert Alert.objects.get().external_id == "OK"

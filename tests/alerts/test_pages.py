@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from zhengyi.alerts.models import Alert, AlertEvent, Assignment, Unit
 from zhengyi.alerts.services.intake import AlertInput, receive_alert
-from zhengyi.alerts.services.units import create_unit, update_position
+from zhengyi.alerts.services.units import create_unit, set_unit_crew, update_position
 from zhengyi.core.models import AccessLog, ObjectChange
 from zhengyi.precinct.models import Building, Landmark
 
@@ -38,7 +38,9 @@ def _foot_unit(personas: dict[str, Any], stations: dict[str, Any], code: str = "
         kind="foot_patrol",
         status="available",
     )
-    return update_position(actor=personas["head"], unit=unit, lon=114.055, lat=22.5349)
+    unit = update_position(actor=personas["head"], unit=unit, lon=114.055, lat=22.5349)
+    # Crewed by the demo officer, so the officer's field updates on it are theirs to make.
+    return set_unit_crew(actor=personas["head"], unit=unit, members=[personas["officer"]])
 
 
 def _intake_post(stations: dict[str, Any], **overrides: Any) -> dict[str, Any]:

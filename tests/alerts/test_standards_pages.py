@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import binomtest
 
-from zhengyi.alerts.compliance import (
-    compliance_report,
+from zhengyi.alerts.compliance import compliance_report
+from zhengyi.alerts.compliance_stats import (
     histogram,
     newcombe_interval,
     percentile,
@@ -28,7 +28,7 @@ from zhengyi.alerts.services.dispatch import advance_assignment, dispatch_unit
 from zhengyi.alerts.services.history import HistoricalAlert, import_historical
 from zhengyi.alerts.services.intake import AlertInput, receive_alert
 from zhengyi.alerts.services.standards import RuleInput, default_rules, publish_standard
-from zhengyi.alerts.services.units import create_unit, update_position
+from zhengyi.alerts.services.units import create_unit, set_unit_crew, update_position
 from zhengyi.precinct.models import Building
 
 # --- pure helpers (no database) -------------------------------------------------------------
@@ -423,6 +423,9 @@ def test_dispatched_without_arrival_is_late_and_pending_ones_wait(
     )
     for unit in (car, foot, extra):
         update_position(actor=head, unit=unit, lon=114.055, lat=22.5349)
+    # The officer reports the steps of the units they crew.
+    for unit in (car, foot):
+        set_unit_crew(actor=dispatcher, unit=unit, members=[officer])
     now = timezone.now()
     # Received 2 minutes ago, both sent, the foot patrol arrives first: on time, credited to it.
     quick = _receive(personas, stations, received_at=now - timedelta(minutes=2))

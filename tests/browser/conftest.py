@@ -7,9 +7,16 @@ import, demo accounts), so the pages are exercised end to end without the full d
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -285,3 +292,82 @@ def login(page: Any, base_url: str, username: str = "head") -> None:
     page.fill("#id_password", DEMO_PASSWORD)
     page.press("#id_password", "Enter")
     page.wait_for_url(f"{base_url}/")
+
+
+# --- the stream server ------------------------------------------------------------------------
+# The command board's push is served by its own ASGI process (zhengyi.asgi_stream), never by
+# the app server; pytest-django's live_server is the app server, so the board tests start the
+# real stream server too, on the same test database.
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _database_url(vendor: str, db: dict[str, Any]) -> str:
+    """The test database as a DATABASE_URL another process can open."""
+    if vendor == "sqlite":
+        return f"sqlite:///{Path(str(db['NAME'])).resolve()}"  # a file (settings TEST.NAME)
+    auth = quote(str(db["USER"] or ""), safe="")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(str(db["PASSWORD"]), safe="")
+    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def stream_process(django_db_setup: Any) -> Iterator[int]:
+    """granian --interface asgi serving zhengyi.asgi_stream on a free port; yields the port.
+
+    Depends on the test database's setup, so it stops before the database is destroyed
+    (PostgreSQL refuses to drop a database another process is connected to).
+    """
+    from django.conf import settings
+    from django.db import connection
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(connection.vendor, connection.settings_dict),
+        "ZHENGYI_SECRET_KEY": settings.SECRET_KEY,  # sessions are checked against it
+        "ZHENGYI_ALLOW_DEMO_ACCOUNTS": "1",
+        "ZHENGYI_LOG_FORMAT": "text",
+    }
+    granian = Path(sys.executable).with_name("granian")
+    argv = [str(granian), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
+    argv += ["--no-ws", "--workers-kill-timeout", "3", "zhengyi.asgi_stream:application"]
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(argv, env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as reply:
+                        if reply.status == 200:
+                            break
+                except OSError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    pytest.fail("stream server did not start:\n" + log.read().decode(errors="replace"))
+                time.sleep(0.1)
+            yield port
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def stream_server(stream_process: int, settings: Any) -> int:
+    """Pages served by live_server point their board at the stream server, as `zhengyi serve`
+    does: the page's host name, the stream server's port (cross-origin, with credentials)."""
+    settings.STREAM_URL = ""
+    settings.STREAM_PORT = stream_process
+    return stream_process

@@ -1,4 +1,8 @@
-"""Two command boards side by side: a change made anywhere shows on both within a second."""
+"""Two command boards side by side: a change made anywhere shows on both within a second.
+
+The pages come from the app server (live_server) and the pushes from the real stream server,
+a separate granian process on another port reading the same database (``stream_server``).
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ pytestmark = [
 
 
 def test_two_boards_see_each_step_within_a_second(
-    live_server: Any, small_precinct: Any, chromium: Any
+    live_server: Any, stream_server: int, small_precinct: Any, chromium: Any
 ) -> None:
     from zhengyi.alerts.services.dispatch import advance_assignment, dispatch_unit
     from zhengyi.alerts.services.intake import AlertInput, receive_alert
@@ -33,6 +37,8 @@ def test_two_boards_see_each_step_within_a_second(
         login(page, live_server.url, username)
         page.goto(f"{live_server.url}/alerts/board/")
         page.wait_for_selector("#live[data-state=live]", timeout=10_000)
+        # The stream is the stream server's, not the app server's.
+        assert f":{stream_server}/alerts/board/stream" in page.get_attribute("#board", "data-stream-url")
         pages.append((page, errors))
 
     dispatcher = User.objects.get(username="dispatcher")

@@ -11,6 +11,7 @@ from zhengyi.alerts import taxonomy
 from zhengyi.alerts.choices import OPEN_STATUSES, Status
 from zhengyi.alerts.models import Alert, Assignment, BoardEvent, Unit
 from zhengyi.core.models import Station, User
+from zhengyi.core.permissions import station_scope
 
 
 def _iso(value: Any) -> str | None:
@@ -32,7 +33,7 @@ def board_state(user: User, station: Station) -> dict[str, Any]:
     units = (
         Unit.objects.restrict(user, "view").filter(station=station).exclude(status=Unit.UnitStatus.OFF_DUTY)
     )
-    last = BoardEvent.objects.filter(station=station).aggregate(m=Max("id"))["m"] or 0
+    last = last_event_id(station.pk)
     return {
         "last_event": last,
         "alerts": [
@@ -75,11 +76,35 @@ def board_state(user: User, station: Station) -> dict[str, Any]:
     }
 
 
+def _event_rows(rows: Any, after: int, limit: int) -> list[dict[str, Any]]:
+    values = rows.filter(id__gt=after).order_by("id").values("id", "summary", "alert_id", "unit_id", "time")
+    return [{**r, "time": _iso(r["time"])} for r in values[:limit]]
+
+
 def events_after(user: User, station: Station, after: int, limit: int = 200) -> list[dict[str, Any]]:
-    rows = (
-        BoardEvent.objects.restrict(user, "view")
-        .filter(station=station, id__gt=after)
-        .order_by("id")
-        .values("id", "summary", "alert_id", "unit_id", "time")[:limit]
-    )
-    return [{**r, "time": _iso(r["time"])} for r in rows]
+    """The station's board events after ``after`` that ``user`` may see, oldest first."""
+    return _event_rows(BoardEvent.objects.restrict(user, "view").filter(station=station), after, limit)
+
+
+def station_events_after(station_id: int, after: int, limit: int = 200) -> list[dict[str, Any]]:
+    """Every board event of one station after ``after``, *unrestricted*.
+
+    For the stream server's one shared poll per station: each subscriber is filtered with
+    :func:`sees_board_events` before anything reaches it.
+    """
+    return _event_rows(BoardEvent.objects.filter(station_id=station_id), after, limit)
+
+
+def sees_board_events(user: User, station: Station) -> bool:
+    """Whether :func:`events_after` shows ``user`` this station's events at all.
+
+    Board events are restricted by station alone (``BoardEvent.station_path``), so one answer
+    per subscriber filters a whole station's feed without a query per event; a test checks
+    it agrees with ``restrict()`` for every persona.
+    """
+    scope = station_scope(user, BoardEvent, "view")
+    return scope == "all" or (scope is not None and station.pk in scope)
+
+
+def last_event_id(station_id: int) -> int:
+    return BoardEvent.objects.filter(station_id=station_id).aggregate(m=Max("id"))["m"] or 0

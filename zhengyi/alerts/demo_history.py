@@ -26,13 +26,12 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
-import shapely
-from shapely.geometry.base import BaseGeometry
 
 from zhengyi.alerts import demo_history_profiles as prof
+from zhengyi.alerts.demo_places import Places, building_text, label_at, places_of
 from zhengyi.alerts.subcategories import DEFAULT_SUBCATEGORIES
 from zhengyi.alerts.taxonomy import default_kind
-from zhengyi.precinct.spec import BuildingSpec, PrecinctSpec, ZoneSpec
+from zhengyi.precinct.spec import PrecinctSpec
 
 __all__ = [
     "BAR_ZONE_KIND",
@@ -52,8 +51,6 @@ BAR_ZONE_KIND = "bar_street"
 SHOPPING_ZONE_KIND = "business"
 THEFT_SUBCATEGORIES = frozenset({"theft", "pickpocket"})
 RAMP_DAYS = 28  # an alliance reaches its full effect over four weeks
-STATION_NEAR_DEG = 0.002  # ≈ 200 m: underground thefts happen this close to a metro station
-MAIN_ROADS = frozenset({"深南大道", "滨河大道", "红荔路", "新洲路", "彩田路", "益田路", "金田路", "福华路"})
 DAY = 86_400
 
 _SUBS = tuple(code for _, code, _, _ in DEFAULT_SUBCATEGORIES)
@@ -165,144 +162,19 @@ def _season(ordinals: np.ndarray, months: np.ndarray, key: str) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
-# Places
-# ---------------------------------------------------------------------------------------------
-class _Region:
-    """Uniform points in a (multi)polygon by vectorised rejection sampling in its bounding box."""
-
-    def __init__(self, geom: BaseGeometry) -> None:
-        self.geom = geom
-        shapely.prepare(geom)
-        x0, y0, x1, y1 = geom.bounds
-        self.bounds = (x0, y0, x1, y1)
-        self.fill = max(geom.area / max((x1 - x0) * (y1 - y0), 1e-18), 1e-3)
-
-    def sample(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
-        x0, y0, x1, y1 = self.bounds
-        xs: list[np.ndarray] = []
-        ys: list[np.ndarray] = []
-        got = 0
-        while got < n:
-            m = int((n - got) / self.fill * 1.25) + 8
-            x, y = rng.uniform(x0, x1, m), rng.uniform(y0, y1, m)
-            ok = shapely.contains_xy(self.geom, x, y)
-            xs.append(x[ok])
-            ys.append(y[ok])
-            got += int(ok.sum())
-        return np.concatenate(xs)[:n], np.concatenate(ys)[:n]
-
-
-def _region(geom: BaseGeometry) -> _Region | None:
-    return _Region(geom) if not geom.is_empty and geom.area > 1e-9 else None  # > ≈ 10 m²
-
-
-@dataclass
-class _Zone:
-    spec: ZoneSpec
-    table: str  # key into prof.STREAMS
-    area: _Region
-    buildings: list[BuildingSpec]
-    bxy: np.ndarray  # (n, 2) representative points
-    under: _Region | None
-    sky: _Region | None
-
-
-@dataclass
-class _Places:
-    zones: list[_Zone]
-    areas: list[tuple[str, str, BaseGeometry]]  # (level, name, polygon) for labels
-    stations: list[tuple[str, float, float]]  # metro stations: (name, lon, lat)
-    roads: tuple[np.ndarray, list[str], np.ndarray] | None  # (n, 4) segments, names, cum weight
-
-
-def _places(spec: PrecinctSpec) -> _Places:
-    areas: list[tuple[str, str, BaseGeometry]] = [(a.level, a.name, a.polygon) for a in spec.areas]
-    for _, _, g in areas:
-        shapely.prepare(g)
-    under_all = shapely.union_all([g for lvl, _, g in areas if lvl == "underground"] or [shapely.Polygon()])
-    sky_all = shapely.union_all([g for lvl, _, g in areas if lvl == "skywalk"] or [shapely.Polygon()])
-    stations = [(lm.name, lm.point.x, lm.point.y) for lm in spec.landmarks if lm.kind == "metro_station"]
-    near = shapely.union_all(
-        [shapely.Point(x, y).buffer(STATION_NEAR_DEG) for _, x, y in stations] or [shapely.Polygon()]
-    )
-    zones: list[_Zone] = []
-    for z in spec.zones:
-        poly = z.polygon
-        shapely.prepare(poly)
-        bs = [b for b in spec.buildings if b.zone_code == z.code]
-        pts = [b.footprint.representative_point() for b in bs]
-        keep = [b for b, p in zip(bs, pts, strict=True) if poly.contains(p)]
-        bxy = np.array([[p.x, p.y] for p in pts if poly.contains(p)], dtype=float).reshape(-1, 2)
-        under = under_all.intersection(poly)
-        if (
-            not under.is_empty
-            and not (close := under.intersection(near)).is_empty
-            and close.area > 0.2 * under.area
-        ):
-            under = close
-        table = z.kind if z.kind in prof.STREAMS else prof.GENERIC_KIND
-        zones.append(
-            _Zone(z, table, _Region(poly), keep, bxy, _region(under), _region(sky_all.intersection(poly)))
-        )
-    roads = None
-    zone_union = shapely.union_all([z.polygon for z in spec.zones] or [shapely.Polygon()])
-    shapely.prepare(zone_union)
-    node = {n.code: n for n in spec.nodes}
-    segs, names, weights = [], [], []
-    for e in spec.edges:
-        if not (e.drive and e.level == "street" and e.name and e.a in node and e.b in node):
-            continue
-        a, b = node[e.a], node[e.b]
-        line = shapely.LineString([(a.lon, a.lat), (b.lon, b.lat)])
-        if zone_union.intersects(line) or not spec.boundary.contains(line):
-            continue
-        segs.append((a.lon, a.lat, b.lon, b.lat))
-        names.append(e.name)
-        weights.append(e.length_m * (2.0 if e.name in MAIN_ROADS else 1.0))
-    if segs:
-        cum = np.cumsum(weights)
-        roads = (np.array(segs), names, cum / cum[-1])
-    return _Places(zones, areas, stations, roads)
-
-
-def _label_at(places: _Places, level: str, x: np.ndarray, y: np.ndarray) -> list[str]:
-    names = np.full(len(x), "", dtype=object)
-    for lvl, name, g in places.areas:
-        if lvl == level:
-            names = np.where((names == "") & shapely.contains_xy(g, x, y), name, names)
-    if level != "underground" or not places.stations:
-        return [str(n) for n in names]
-    st = np.array([[sx, sy] for _, sx, sy in places.stations])
-    d2 = (x[:, None] - st[None, :, 0]) ** 2 + (y[:, None] - st[None, :, 1]) ** 2
-    k = d2.argmin(axis=1)
-    near = d2[np.arange(len(x)), k] <= (1.5 * STATION_NEAR_DEG) ** 2
-    return [
-        f"{n or '地下通道'}（{places.stations[i][0]}站附近）" if ok else str(n or "地下通道")
-        for n, i, ok in zip(names, k, near, strict=True)
-    ]
-
-
-def _building_text(b: BuildingSpec, pick: int) -> str:
-    if b.category == "office_tower":
-        return f"{b.name}{pick % max(b.floors_above, 1) + 1}楼"
-    suffixes = prof.BUILDING_SUFFIXES.get(b.category, ("",))
-    return f"{b.name}{suffixes[pick % len(suffixes)]}"
-
-
-# ---------------------------------------------------------------------------------------------
 # Generator
 # ---------------------------------------------------------------------------------------------
 @dataclass
 class _Stream:
     d: prof.StreamDef
-    zone: int  # index into _Places.zones; -1 for the roads
+    zone: int  # index into Places.zones; -1 for the roads
     kind: str
     share: float
     bar: bool
     theft_scope: bool
 
 
-def _streams(places: _Places) -> list[_Stream]:
+def _streams(places: Places) -> list[_Stream]:
     out: list[_Stream] = []
     by_table: dict[str, list[int]] = {}
     for i, z in enumerate(places.zones):
@@ -356,7 +228,7 @@ def generate_history(
         mid = start + timedelta(days=((end - start).days + 1) // 2)
         story = Story(bar_alliance_start=mid, business_alliance_start=mid)
     rng = np.random.default_rng(seed & 0xFFFFFFFF)
-    places = _places(spec)
+    places = places_of(spec)
     streams = _streams(places)
     day0 = start - timedelta(days=1)  # its night spills into the first morning
     n_days = (end - day0).days + 1
@@ -433,7 +305,7 @@ def _rates(
 
 
 def _place(
-    rng: np.random.Generator, places: _Places, s: _Stream, n: int
+    rng: np.random.Generator, places: Places, s: _Stream, n: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Where: points, building index, level and location text for ``n`` alerts of one stream."""
     zone = places.zones[s.zone] if s.zone >= 0 else None
@@ -466,13 +338,13 @@ def _place(
         if mode == "building":
             k = rng.choice(len(bw), size=len(idx), p=bw / bw.sum())
             x[idx], y[idx], bld[idx] = zone.bxy[k, 0], zone.bxy[k, 1], k
-            label[idx] = [_building_text(zone.buildings[i], q) for i, q in zip(k, picks, strict=True)]
+            label[idx] = [building_text(zone.buildings[i], q) for i, q in zip(k, picks, strict=True)]
         elif mode in ("underground", "skywalk"):
             region = zone.under if mode == "underground" else zone.sky
             assert region is not None
             x[idx], y[idx] = region.sample(rng, len(idx))
             level[idx] = mode
-            label[idx] = _label_at(places, mode, x[idx], y[idx])
+            label[idx] = label_at(places, mode, x[idx], y[idx])
         else:
             x[idx], y[idx] = zone.area.sample(rng, len(idx))
             phrases = prof.AREA_PHRASES.get(s.kind, prof.DEFAULT_AREA_PHRASES)
@@ -482,7 +354,7 @@ def _place(
 
 def _finish(
     rng: np.random.Generator,
-    places: _Places,
+    places: Places,
     streams: list[_Stream],
     story: Story,
     day0: date,

@@ -193,3 +193,23 @@ class PositionForm(forms.Form):
     lon = forms.FloatField(label=_("经度"), min_value=-180, max_value=180)
     lat = forms.FloatField(label=_("纬度"), min_value=-90, max_value=90)
     level = forms.ChoiceField(label=_("空间层"), choices=LEVEL_CHOICES, initial="street")
+
+
+class UnitCrewForm(forms.Form):
+    """Who crews a unit: the station's field staff, ticked on a phone-sized list."""
+
+    members = forms.TypedMultipleChoiceField(
+        label=_("组员"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("所选人员不在本所可出警人员名单中，请刷新页面后重试。")},
+    )
+
+    def __init__(self, *args: Any, candidates: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["members"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field.choices = [
+            (u.pk, f"{u.display_name or u.username} {u.badge_number}".strip()) for u in candidates
+        ]

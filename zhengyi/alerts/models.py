@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -23,6 +23,9 @@ from zhengyi.core.models import StationScoped
 from zhengyi.core.pii import PersonalDataField
 from zhengyi.core.querysets import RestrictedManager, RestrictedQuerySet
 from zhengyi.precinct.choices import Level
+
+if TYPE_CHECKING:
+    from zhengyi.core.models import User
 
 
 class Subcategory(models.Model):
@@ -164,6 +167,10 @@ class Alert(StationScoped):
     external_id = models.CharField(_("外部编号"), max_length=64, blank=True)
     disposition = models.CharField(_("处置结果"), max_length=200, blank=True)
 
+    # An officer's own alerts: those sent (now or before) to a unit they crew.
+    own_path: ClassVar[str | None] = "assignments__unit__crew"
+    own_label: ClassVar[Any] = _("本人所在出警单位受指派的警情")
+
     class Meta:
         verbose_name = _("警情")
         verbose_name_plural = verbose_name
@@ -202,6 +209,8 @@ class AlertEvent(models.Model):
 
     objects = RestrictedManager()
     station_path: ClassVar[str | None] = "alert__station"
+    own_path: ClassVar[str | None] = "alert__assignments__unit__crew"
+    own_label: ClassVar[Any] = _("本人所在出警单位受指派警情的时间线")
 
     class Meta:
         verbose_name = _("警情时间线")
@@ -238,6 +247,17 @@ class Unit(StationScoped):
     lon = models.FloatField(_("经度"), null=True, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     position_at = models.DateTimeField(_("位置更新时间"), null=True, blank=True)
+    # Who works the unit this shift; set by the dispatcher through ``set_unit_crew``.
+    crew: models.ManyToManyField[User, UnitCrew] = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="UnitCrew",
+        related_name="crewed_units",
+        blank=True,
+        verbose_name=_("组员"),
+    )
+
+    own_path: ClassVar[str | None] = "crew"
+    own_label: ClassVar[Any] = _("本人所在的出警单位")
 
     class Meta:
         verbose_name = _("出警单位")
@@ -252,6 +272,33 @@ class Unit(StationScoped):
     def travel_mode(self) -> str:
         """How it moves on the network: cars and motorcycles drive, everyone else walks."""
         return "drive" if self.kind in (self.Kind.PATROL_CAR, self.Kind.MOTORCYCLE) else "walk"
+
+
+class UnitCrew(models.Model):
+    """One person crewing one unit: what makes the unit's alerts theirs to work on."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="crew_links")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="unit_links",
+        verbose_name=_("组员"),
+    )
+    since = models.DateTimeField(_("加入时间"))
+
+    objects = RestrictedManager()
+    station_path: ClassVar[str | None] = "unit__station"
+    own_path: ClassVar[str | None] = "user"
+    own_label: ClassVar[Any] = _("本人的组员记录")
+
+    class Meta:
+        verbose_name = _("出警单位组员")
+        verbose_name_plural = verbose_name
+        ordering = ["unit", "since", "id"]
+        constraints = [models.UniqueConstraint(fields=["unit", "user"], name="uniq_unit_crew")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.unit}"
 
 
 class Assignment(models.Model):
@@ -271,6 +318,9 @@ class Assignment(models.Model):
 
     objects = RestrictedManager()
     station_path: ClassVar[str | None] = "alert__station"
+    # The unit's own assignments only: advancing one sets that unit's status.
+    own_path: ClassVar[str | None] = "unit__crew"
+    own_label: ClassVar[Any] = _("本人所在出警单位的指派")
 
     class Meta:
         verbose_name = _("指派")

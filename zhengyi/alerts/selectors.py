@@ -14,9 +14,18 @@ from django.utils import timezone
 
 from zhengyi.alerts import taxonomy
 from zhengyi.alerts.choices import OPEN_STATUSES, Status, Step
-from zhengyi.alerts.models import Alert, AlertEvent, Assignment, HandlingStandard, Subcategory, Unit
+from zhengyi.alerts.models import (
+    Alert,
+    AlertEvent,
+    Assignment,
+    HandlingStandard,
+    Subcategory,
+    Unit,
+    UnitCrew,
+)
 from zhengyi.alerts.services.standards import default_rules, standard_in_force
 from zhengyi.core.models import Station, User
+from zhengyi.core.permissions import require_for_station
 from zhengyi.precinct.choices import Level
 from zhengyi.precinct.models import Building, Landmark
 
@@ -254,6 +263,8 @@ class UnitCard:
     assignment: Assignment | None
     next_step: str | None
     position_age_s: float | None
+    crew: list[User]
+    mine: bool  # the user crews this unit
 
     @property
     def age_minutes(self) -> int:
@@ -265,27 +276,56 @@ class UnitCard:
 
 
 def unit_cards(user: User, station: Station | None, now: datetime | None = None) -> list[UnitCard]:
-    """The station's units with their active assignment (at most one each)."""
+    """The station's units with their active assignment (at most one each) and crew; the
+    user's own units first, so an officer's phone opens on theirs."""
     now = now or timezone.now()
     units = Unit.objects.restrict(user, "view").select_related("station")
     if station is not None:
         units = units.filter(station=station)
     unit_list = list(units.order_by("code"))
+    crews: dict[int, list[User]] = {}
+    for link in (
+        UnitCrew.objects.restrict(user, "view")
+        .filter(unit__in=unit_list)
+        .select_related("user")
+        .order_by("since", "id")
+    ):
+        crews.setdefault(link.unit_id, []).append(link.user)
     active = {
         a.unit_id: a
         for a in Assignment.objects.restrict(user, "view")
         .filter(unit__in=unit_list, active=True)
         .select_related("alert", "alert__building", "alert__landmark", "alert__zone")
     }
-    return [
+    cards = [
         UnitCard(
             unit=u,
             assignment=active.get(u.pk),
             next_step=next_step(active[u.pk]) if u.pk in active else None,
             position_age_s=(now - u.position_at).total_seconds() if u.position_at else None,
+            crew=crews.get(u.pk, []),
+            mine=any(m.pk == user.pk for m in crews.get(u.pk, [])),
         )
         for u in unit_list
     ]
+    return sorted(cards, key=lambda c: not c.mine)
+
+
+def crew_candidates(user: User, station: Station) -> list[User]:
+    """The station's staff who may crew a unit (their role may change units), for the crew
+    form. Offered only to those who may set crews; names and badge numbers, nothing personal."""
+    require_for_station(user, "add", UnitCrew, station)
+    return list(
+        User.objects.filter(
+            station=station,
+            is_active=True,
+            is_superuser=False,
+            roles__rules__model=Unit._meta.label_lower,
+            roles__rules__action="change",
+        )
+        .distinct()
+        .order_by("badge_number", "username")
+    )
 
 
 def unit_for(user: User, pk: int, action: str = "view") -> Unit | None:

@@ -17,4 +17,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("units/", units.unit_list, name="units"),
     path("units/<int:pk>/status/", units.unit_status, name="unit_status"),
     path("units/<int:pk>/position/", units.unit_position, name="unit_position"),
+    path("units/<int:pk>/crew/", units.unit_crew, name="unit_crew"),
 ]

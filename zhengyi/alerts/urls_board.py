@@ -6,5 +6,6 @@ app_name = "board"
 urlpatterns = [
     path("", views_board.board_page, name="page"),
     path("state.json", views_board.board_data, name="state"),
-    path("stream", views_board.board_stream, name="stream"),
+    # Served by the stream server (zhengyi.asgi_stream); here only a 410 saying so.
+    path("stream", views_board.stream_elsewhere, name="stream"),
 ]

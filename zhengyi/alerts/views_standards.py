@@ -332,6 +332,8 @@ def _chart_data(report: ComplianceReport) -> dict[str, Any]:
             "p90Text": floatformat(durations.p90, 1) if durations and durations.p90 is not None else "",
         },
         "labels": {
+            # "{label}：{value}" / "{label}: {value}": punctuation is the translator's.
+            "labelled": _("{label}：{value}"),
             "share": _("按时到场率"),
             "interval": _("95% 区间"),
             "onTime": _("按时"),

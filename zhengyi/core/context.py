@@ -16,6 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     from zhengyi.alerts.models import Alert, HandlingStandard, Unit
+    from zhengyi.alliances.models import Alliance, Guard
     from zhengyi.core.models import AccessLog, ObjectChange
     from zhengyi.precinct.models import Building, Landmark, PropertyCompany, Zone
 
@@ -36,6 +37,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (_("查看记录"), reverse("core:access_logs"), can(user, "view", AccessLog)),
         (_("处警标准"), reverse("standards:list"), can(user, "view", HandlingStandard)),
         (_("处警考核"), reverse("standards:compliance"), can(user, "view", HandlingStandard)),
+        (_("联盟"), reverse("alliances:list"), can(user, "view", Alliance)),
+        (_("保安员"), reverse("alliances:guard_list"), can(user, "view", Guard)),
+        (_("我的排班"), reverse("alliances:my_week"), hasattr(user, "guard")),
     ]
     path = request.path
     shown = [(label, url) for label, url, ok in items if ok]

@@ -427,3 +427,38 @@ def redact_name(value: str | None) -> str:
     """张三 → 张某, 欧阳修 → 欧阳某: the form courts use in published judgments."""
     name = (value or "").strip()
     return _surname(name) + "某" if name else ""
+
+
+# --- 保安员证 (保安服务管理条例 第十六条) ---
+#
+# The certificate is issued by the public security organ, but no national standard for its
+# number has been published (no fixed length, no check character): provinces print their own
+# serials, some with a leading region abbreviation (粤, 深 …). So only the shape is checked —
+# an optional prefix of up to four Chinese characters, then 6–20 letters and digits — and a
+# valid-looking number is not proof the certificate exists; the issuing office's register is.
+
+_GUARD_CERT = re.compile(r"^([\u4e00-\u9fff]{0,4})([0-9A-Z]*)$")
+
+
+def validate_guard_certificate(value: str) -> str:
+    """Validate the shape of a 保安员证 number; returns it compacted and upper-cased."""
+    v = re.sub(r"[\-—·]", "", _compact(value, "保安员证编号", "Guard certificate number"))
+    m = _GUARD_CERT.match(v)
+    if m is None:
+        raise IdentifierError(
+            "charset",
+            "保安员证编号只能由地区简称（汉字，可无）加字母和数字组成",
+            "Guard certificate number may hold only a region prefix (Chinese) then letters and digits",
+        )
+    serial = m.group(2)
+    if not 6 <= len(serial) <= 20:
+        raise IdentifierError(
+            "length",
+            f"保安员证编号的字母数字部分应为6至20位，实际为 {len(serial)} 位",
+            f"The serial of a guard certificate number must be 6-20 letters and digits, got {len(serial)}",
+        )
+    if not any(c in _DIGITS for c in serial):
+        raise IdentifierError(
+            "format", "保安员证编号应包含数字", "Guard certificate number must contain digits"
+        )
+    return v

@@ -10,16 +10,25 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from zhengyi.core.current import acting_as
+from zhengyi.core.streaming import csp_source, stream_origin
 
 log = logging.getLogger("zhengyi.request")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
-# Every asset is served from our own origin; nothing is fetched from elsewhere.
-CSP = (
+# Every asset is served from our own origin; nothing is fetched from elsewhere. The one
+# exception is a connection to the stream server (the command board's live push), which
+# runs as its own process and may listen on another port of the same host.
+CSP_TEMPLATE = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self'; connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; "
+    "script-src 'self'; connect-src 'self'{streams}; font-src 'self' data:; frame-ancestors 'none'; "
     "base-uri 'self'; form-action 'self'"
 )
+CSP = CSP_TEMPLATE.format(streams="")
+
+
+def content_security_policy(request: HttpRequest) -> str:
+    origin = stream_origin(request)
+    return CSP_TEMPLATE.format(streams=f" {csp_source(origin)}") if origin else CSP
 
 
 class RequestContextMiddleware:
@@ -53,5 +62,5 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.setdefault("Content-Security-Policy", CSP)
+        response.setdefault("Content-Security-Policy", content_security_policy(request))
         return response

@@ -9,9 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.deconstruct import deconstructible
 
 from zhengyi.core import identifiers
+
+
+def identifier_message(exc: identifiers.IdentifierError) -> str:
+    """The error in the reader's language. ``identifiers`` stays free of Django, so it carries
+    both texts (they name the offending characters or digits, which a catalog cannot hold);
+    the choice is made here."""
+    if (translation.get_language() or "").startswith("en"):
+        return exc.message_en
+    return exc.message_zh
 
 
 @deconstructible
@@ -25,6 +35,7 @@ class IdentifierValidator:
             "credit_code": identifiers.validate_credit_code,
             "mobile": identifiers.validate_mobile,
             "plate": identifiers.validate_plate,
+            "guard_certificate": identifiers.validate_guard_certificate,
         }
         return rules[self.kind]
 
@@ -34,7 +45,7 @@ class IdentifierValidator:
         try:
             self._rule()(value)
         except identifiers.IdentifierError as exc:
-            raise ValidationError(str(exc), code=exc.rule) from exc
+            raise ValidationError(identifier_message(exc), code=exc.rule) from exc
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, IdentifierValidator) and other.kind == self.kind
@@ -47,3 +58,4 @@ validate_resident_id = IdentifierValidator("resident_id")
 validate_credit_code = IdentifierValidator("credit_code")
 validate_mobile = IdentifierValidator("mobile")
 validate_plate = IdentifierValidator("plate")
+validate_guard_certificate = IdentifierValidator("guard_certificate")

@@ -24,12 +24,14 @@ class DemoAccount:
     station: str | None  # station code, or None for a bureau account
     bureau: str | None = None
     badge: str = ""
+    # The demo unit (code) they crew: what makes that unit's alerts theirs to work on.
+    unit: str | None = None
 
 
 DEMO_ACCOUNTS = [
     DemoAccount("head", "张所长", "station_head", "FT", badge="010001"),
     DemoAccount("dispatcher", "李指挥", "dispatcher", "FT", badge="010002"),
-    DemoAccount("officer", "王警官", "officer", "FT", badge="010003"),
+    DemoAccount("officer", "王警官", "officer", "FT", badge="010003", unit="C01"),
     DemoAccount("investigator", "赵办案", "investigator", "FT", badge="010004"),
     DemoAccount("video", "陈研判", "video_analyst", "FT", badge="010005"),
     DemoAccount("community", "刘社区", "community_officer", "FT", badge="010006"),

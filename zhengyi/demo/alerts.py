@@ -9,8 +9,9 @@ from datetime import date
 from zhengyi.alerts.demo_history import default_period, generate_history
 from zhengyi.alerts.models import Unit
 from zhengyi.alerts.services.history import HistoricalAlert, HistoryImportResult, import_historical
-from zhengyi.alerts.services.units import create_unit, update_position
+from zhengyi.alerts.services.units import create_unit, set_unit_crew, update_position
 from zhengyi.core.models import Station, User
+from zhengyi.demo.accounts import DEMO_ACCOUNTS
 from zhengyi.precinct.services import Progress
 from zhengyi.precinct.spec import PrecinctSpec
 
@@ -72,4 +73,24 @@ def ensure_units(*, actor: User, station: Station, spec: PrecinctSpec, seed: int
         node = rng.choice(underground if code == "F04" else street)
         update_position(actor=actor, unit=unit, lon=node.lon, lat=node.lat, level=node.level)
         created += 1
+    ensure_crews(actor=actor, station=station)
     return created
+
+
+def ensure_crews(*, actor: User, station: Station) -> int:
+    """Crew the demo units as the demo accounts say (the officer works 巡逻车01: signed in as
+    `officer` one changes that car's alerts and status, and only views the others). A unit
+    whose crew is already set — by hand, say — keeps it."""
+    crews: dict[str, list[str]] = {}
+    for account in DEMO_ACCOUNTS:
+        if account.unit:
+            crews.setdefault(account.unit, []).append(account.username)
+    crewed = 0
+    for code, usernames in crews.items():
+        unit = Unit.objects.filter(station=station, code=code).first()
+        members = list(User.objects.filter(username__in=usernames, station=station))
+        if unit is None or not members or unit.crew.exists():
+            continue
+        set_unit_crew(actor=actor, unit=unit, members=members)
+        crewed += 1
+    return crewed

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
@@ -76,14 +77,14 @@ def _out(b: Building) -> dict[str, Any]:
 def _station(request: HttpRequest, code: str | None) -> Station:
     station = visible_station(request.user, code)
     if station is None:
-        raise HttpError(404, "派出所不存在或无权查看 / station not found")
+        raise HttpError(404, _("派出所不存在或无权查看"))
     return station
 
 
 @router.get("/buildings", response=BuildingPage, summary="楼宇列表（可筛选）")
 def list_buildings(request: HttpRequest, filters: Query[BuildingQuery]) -> dict[str, Any]:
     if not 1 <= filters.limit <= 1000 or filters.offset < 0:
-        raise HttpError(422, "limit 须在 1–1000 之间，offset 不能为负")
+        raise HttpError(422, _("limit 须在 1–1000 之间，offset 不能为负"))
     form = BuildingFilter(filters.dict(exclude={"limit", "offset"}))
     if not form.is_valid():
         raise HttpError(422, "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()))
@@ -103,7 +104,7 @@ def get_building(request: HttpRequest, building_id: int) -> dict[str, Any]:
         .first()
     )
     if b is None:
-        raise HttpError(404, "楼宇不存在或无权查看 / building not found")
+        raise HttpError(404, _("楼宇不存在或无权查看"))
     return _out(b)
 
 
@@ -116,6 +117,8 @@ def summary(request: HttpRequest, station: str | None = None) -> dict[str, Any]:
 @router.get("/levels/{level}", summary="某空间层的 GeoJSON（地图图层）")
 def level_geojson(request: HttpRequest, level: str, station: str | None = None) -> dict[str, Any]:
     if level not in Level.values:
-        raise HttpError(422, f"未知空间层 {level!r}：应为 underground、street 或 skywalk")
+        raise HttpError(
+            422, _("未知空间层 %(level)r：应为 underground、street 或 skywalk") % {"level": level}
+        )
     require(request.user, "view", Building)
     return map_layer(request.user, _station(request, station), level)  # type: ignore[arg-type]

@@ -8,11 +8,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from zhengyi.core.identifiers import IdentifierError, validate_credit_code, validate_mobile
 from zhengyi.core.models import Station, User
 from zhengyi.core.permissions import require, require_for_station
 from zhengyi.core.services.audit import record_change, record_created_bulk, snapshot
+from zhengyi.core.validators import identifier_message
 from zhengyi.precinct import geojson
 from zhengyi.precinct.choices import (
     BuildingCategory,
@@ -341,14 +343,14 @@ def update_building(
     building = Building.objects.select_for_update().get(pk=building.pk)
     unknown = sorted(set(changes) - set(BUILDING_EDITABLE))
     if unknown:
-        raise ValidationError(f"不可修改的字段 / not editable: {', '.join(unknown)}")
+        raise ValidationError(_("不可修改的字段：%(fields)s") % {"fields": ", ".join(unknown)})
     before = snapshot(building)
     for name, value in changes.items():
         setattr(building, name, value)
     if building.zone is not None and building.zone.station_id != building.station_id:
-        raise ValidationError("片区不属于本所辖区 / zone belongs to another station")
+        raise ValidationError(_("片区不属于本所辖区"))
     if building.property_company is not None and building.property_company.station_id != building.station_id:
-        raise ValidationError("物业公司不属于本所辖区 / property company belongs to another station")
+        raise ValidationError(_("物业公司不属于本所辖区"))
     building.height_class = height_class_for(building.height_m)
     building.full_clean()
     building.save()
@@ -371,12 +373,12 @@ def update_property_company(
     try:
         credit_code = validate_credit_code(credit_code) if credit_code.strip() else ""
     except IdentifierError as exc:
-        errors["credit_code"] = str(exc)
+        errors["credit_code"] = identifier_message(exc)
     try:
         if contact_phone:
             contact_phone = validate_mobile(contact_phone)
     except IdentifierError as exc:
-        errors["contact_phone"] = str(exc)
+        errors["contact_phone"] = identifier_message(exc)
     if errors:
         raise ValidationError(errors)
     company = PropertyCompany.objects.select_for_update().get(pk=company.pk)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from zhengyi.alerts.models import Alert, BoardEvent, Unit
+from zhengyi.core.fastsql import insert
 from zhengyi.core.models import Station
 
 
@@ -15,4 +16,4 @@ def signal_board(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("board signals are written inside the service's transaction")
     station_id = station if isinstance(station, int) else station.pk
-    BoardEvent.objects.create(station_id=station_id, alert=alert, unit=unit, summary=summary[:200])
+    insert(BoardEvent(station_id=station_id, alert=alert, unit=unit, summary=summary[:200]))

@@ -8,13 +8,15 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhengyi.alerts import taxonomy
 from zhengyi.alerts.choices import OPEN_STATUSES, Status, Step
 from zhengyi.alerts.models import Alert, AlertEvent, Assignment, Unit
 from zhengyi.alerts.services.board import signal_board
+from zhengyi.core.i18n import record_text
 from zhengyi.core.models import User
-from zhengyi.core.permissions import require
+from zhengyi.core.permissions import require, require_for_station
 from zhengyi.core.services.audit import record_change, snapshot
 from zhengyi.precinct.network import station_network
 from zhengyi.precinct.routing import UnitPosition, rank_units
@@ -76,7 +78,10 @@ def _event(
 def _locked_open_alert(alert: Alert) -> Alert:
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status not in OPEN_STATUSES:
-        raise ValidationError(f"警情 {alert.number} 已{alert.get_status_display()}，不能再操作")
+        raise ValidationError(
+            _("警情 %(number)s %(status)s，不能再操作")
+            % {"number": alert.number, "status": alert.get_status_display()}
+        )
     return alert
 
 
@@ -84,14 +89,24 @@ def _locked_open_alert(alert: Alert) -> Alert:
 def dispatch_unit(*, actor: User, alert: Alert, unit: Unit, eta_s: float | None = None) -> Assignment:
     """指令: send ``unit``. Two dispatchers racing for one unit: one wins, the other is told."""
     require(actor, "change", alert)
+    # Sending a unit is the dispatcher's act: an officer may work their own alert, not
+    # commandeer other units for it.
+    require_for_station(actor, "add", Assignment, alert.station)
     if unit.station_id != alert.station_id:
-        raise PermissionDenied("只能指派本所单位 / only this station's units")
+        raise PermissionDenied(_("只能指派本所的出警单位"))
     alert = _locked_open_alert(alert)
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     if unit.status != Unit.UnitStatus.AVAILABLE:
         current = Assignment.objects.filter(unit=unit, active=True).select_related("alert").first()
-        taken = f"，已被指派到警情 {current.alert.number}" if current else ""
-        raise UnitUnavailable(f"{unit.name} 当前{unit.get_status_display()}{taken}，请选择其他单位")
+        if current is not None:
+            raise UnitUnavailable(
+                _("%(unit)s 当前%(status)s，已被指派到警情 %(number)s，请选择其他单位")
+                % {"unit": unit.name, "status": unit.get_status_display(), "number": current.alert.number}
+            )
+        raise UnitUnavailable(
+            _("%(unit)s 当前%(status)s，请选择其他单位")
+            % {"unit": unit.name, "status": unit.get_status_display()}
+        )
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -99,7 +114,9 @@ def dispatch_unit(*, actor: User, alert: Alert, unit: Unit, eta_s: float | None 
                 alert=alert, unit=unit, dispatched_at=now, eta_seconds=eta_s, dispatched_by=actor
             )
     except IntegrityError as exc:
-        raise UnitUnavailable(f"{unit.name} 刚刚被其他指挥员指派，请选择其他单位") from exc
+        raise UnitUnavailable(
+            _("%(unit)s 刚刚被其他指挥员指派，请选择其他单位") % {"unit": unit.name}
+        ) from exc
     unit_before, alert_before = snapshot(unit), snapshot(alert)
     unit.status = Unit.UnitStatus.BUSY
     unit.save(update_fields=["status"])
@@ -108,6 +125,8 @@ def dispatch_unit(*, actor: User, alert: Alert, unit: Unit, eta_s: float | None 
     if alert.status == Status.RECEIVED:
         alert.status = Status.DISPATCHED
     alert.save()
+    # Notes, change messages and board summaries are the record: kept in the station's
+    # language, not translated (zhengyi.core.i18n); only errors speak the user's language.
     eta = f"，预计 {eta_s / 60:.1f} 分钟到达" if eta_s is not None and eta_s != float("inf") else ""
     _event(alert, Step.DISPATCHED, actor, now, unit, note=f"指派 {unit.name}{eta}")
     record_change(actor=actor, obj=assignment, action="create", related=alert)
@@ -129,18 +148,18 @@ _ORDER = [Status.RECEIVED, Status.DISPATCHED, Status.EN_ROUTE, Status.ON_SCENE, 
 def advance_assignment(*, actor: User, assignment: Assignment, step: str, note: str = "") -> Assignment:
     """出警 → 到场 → 处置: the unit's own steps, each timestamped, in order."""
     if step not in _STEP_FIELDS:
-        raise ValidationError(f"未知环节 {step!r}，应为 en_route、on_scene 或 cleared")
+        raise ValidationError(_("未知环节 %(step)r，应为 en_route、on_scene 或 cleared") % {"step": step})
     require(actor, "change", assignment)
     assignment = Assignment.objects.select_for_update().select_related("unit", "alert").get(pk=assignment.pk)
     if not assignment.active:
-        raise ValidationError("该指派已结束 / the assignment is finished")
+        raise ValidationError(_("该指派已结束"))
     field, unit_status, alert_status = _STEP_FIELDS[step]  # type: ignore[index]
     order = ["en_route_at", "on_scene_at", "cleared_at"]
     if getattr(assignment, field) is not None:
-        raise ValidationError(f"“{Step(step).label}”已记录 / already recorded")
+        raise ValidationError(_("“%(step)s”已记录") % {"step": Step(step).label})
     earlier_missing = [f for f in order[: order.index(field)] if getattr(assignment, f) is None]
     if earlier_missing and step != Step.CLEARED:
-        raise ValidationError("请按顺序操作：出警 → 到场 → 处置 / steps go in order")
+        raise ValidationError(_("请按顺序操作：出警 → 到场 → 处置"))
     now = timezone.now()
     alert = _locked_open_alert(assignment.alert)
     unit = Unit.objects.select_for_update().get(pk=assignment.unit_id)
@@ -161,14 +180,10 @@ def advance_assignment(*, actor: User, assignment: Assignment, step: str, note: 
     _event(alert, step, actor, now, unit, note)
     record_change(actor=actor, obj=assignment, action="update", before=a_before, related=alert)
     record_change(actor=actor, obj=unit, action="update", before=u_before, related=alert)
-    record_change(
-        actor=actor, obj=alert, action="update", before=al_before, message=f"{unit.name} {Step(step).label}"
-    )
+    label = record_text(Step(step).label)
+    record_change(actor=actor, obj=alert, action="update", before=al_before, message=f"{unit.name} {label}")
     signal_board(
-        station=alert.station_id,
-        alert=alert,
-        unit=unit,
-        summary=f"{alert.number} {unit.name} {Step(step).label}",
+        station=alert.station_id, alert=alert, unit=unit, summary=f"{alert.number} {unit.name} {label}"
     )
     return assignment
 
@@ -179,7 +194,7 @@ def complete_step(*, actor: User, alert: Alert, step: str) -> Alert:
     require(actor, "change", alert)
     alert = _locked_open_alert(alert)
     if step not in alert.required_steps:
-        raise ValidationError(f"“{step}”不是该警情处警标准的必经步骤")
+        raise ValidationError(_("“%(step)s”不是该警情处警标准的必经步骤") % {"step": step})
     if step in alert.done_steps:
         return alert
     before = snapshot(alert)
@@ -197,12 +212,12 @@ def give_feedback(*, actor: User, alert: Alert, note: str, disposition: str = ""
     require(actor, "change", alert)
     alert = _locked_open_alert(alert)
     if not note.strip():
-        raise ValidationError("请填写反馈内容 / describe the feedback given to the caller")
+        raise ValidationError(_("请填写反馈内容"))
     if alert.status != Status.CLEARED and alert.dispatched_at is not None:
-        raise ValidationError("警情尚未处置完毕，不能反馈结案 / clear the alert before closing it")
+        raise ValidationError(_("警情尚未处置完毕，不能反馈结案"))
     missing = [s for s in alert.required_steps if s not in alert.done_steps and s != "向报警人反馈"]
     if missing:
-        raise ValidationError("尚有必经步骤未完成：" + "、".join(missing))
+        raise ValidationError(_("尚有必经步骤未完成：%(steps)s") % {"steps": _("、").join(missing)})
     before = snapshot(alert)
     now = timezone.now()
     alert.feedback_at = alert.closed_at = now
@@ -222,16 +237,16 @@ def reclassify(*, actor: User, alert: Alert, category: str, priority: int, reaso
     require(actor, "change", alert)
     errors: dict[str, list[str]] = {}
     if category not in taxonomy.CATEGORIES:
-        errors["category"] = [f"未知类别 {category!r}"]
+        errors["category"] = [_("未知类别 %(category)r") % {"category": category}]
     if priority not in taxonomy.PRIORITIES:
-        errors["priority"] = ["等级应为 1–4"]
+        errors["priority"] = [_("等级应为 1–4")]
     if len(reason.strip()) < 4:
-        errors["reason"] = ["请说明改类/改级的理由（至少4个字）"]
+        errors["reason"] = [_("请说明改类/改级的理由（至少4个字）")]
     if errors:
         raise ValidationError(errors)
     alert = _locked_open_alert(alert)
     if (category, priority) == (alert.category, alert.priority):
-        raise ValidationError("类别与等级均未改变")
+        raise ValidationError(_("类别与等级均未改变"))
     before = snapshot(alert)
     note = (
         f"{taxonomy.CATEGORIES[alert.category]}→{taxonomy.CATEGORIES[category]}，"

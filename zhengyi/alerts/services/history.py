@@ -15,46 +15,44 @@ importing the same file twice creates nothing the second time.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
+from typing import Any
 
-import shapely
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
-from django.db.models.functions import Substr
 from django.utils import timezone
-from shapely.geometry import Point, shape
-from shapely.prepared import PreparedGeometry, prep
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from zhengyi.alerts import taxonomy
 from zhengyi.alerts.choices import Status, Step
-from zhengyi.alerts.models import Alert, AlertEvent, HandlingRule, HandlingStandard, Subcategory
+from zhengyi.alerts.models import Alert, AlertEvent
 from zhengyi.alerts.services.intake import CLOCK_SKEW
+from zhengyi.alerts.services.numbering import check_station_code, format_number, last_sequences, local_day
 from zhengyi.alerts.services.standards import ensure_standard
+from zhengyi.alerts.services.station_data import PlaceRef, StationData, missing_rule_message, outside_message
 from zhengyi.alerts.services.vocabulary import classification_problems
 from zhengyi.core.models import Station, User
 from zhengyi.core.permissions import require_for_station
 from zhengyi.core.services.audit import record_created_bulk
 from zhengyi.precinct.choices import Level
-from zhengyi.precinct.models import Building, Zone
 
 __all__ = ["HistoricalAlert", "HistoryImportResult", "import_historical"]
 
 CHANGE_MESSAGE = "历史警情导入"
 # Keys of the timeline in the order it must happen, the step each one records (queued has
 # none: it is the wait before dispatch), and its label in messages.
-TIMELINE: tuple[tuple[str, str | None, str], ...] = (
-    ("received_at", Step.RECEIVED, "受理"),
-    ("queued_at", None, "排队"),
-    ("dispatched_at", Step.DISPATCHED, "指令"),
-    ("en_route_at", Step.EN_ROUTE, "出警"),
-    ("on_scene_at", Step.ON_SCENE, "到场"),
-    ("cleared_at", Step.CLEARED, "处置完毕"),
-    ("closed_at", Step.FEEDBACK, "结案"),
+TIMELINE: tuple[tuple[str, str | None, Any], ...] = (
+    ("received_at", Step.RECEIVED, pgettext_lazy("timeline time", "受理")),
+    ("queued_at", None, pgettext_lazy("timeline time", "排队")),
+    ("dispatched_at", Step.DISPATCHED, pgettext_lazy("timeline time", "指令")),
+    ("en_route_at", Step.EN_ROUTE, pgettext_lazy("timeline time", "出警")),
+    ("on_scene_at", Step.ON_SCENE, pgettext_lazy("timeline time", "到场")),
+    ("cleared_at", Step.CLEARED, pgettext_lazy("timeline time", "处置完毕")),
+    ("closed_at", Step.FEEDBACK, pgettext_lazy("timeline time", "结案")),
 )
 # The status an alert ends in, by the last step its timeline reached.
 _STATUS_BY_LAST: tuple[tuple[str, str], ...] = (
@@ -65,7 +63,6 @@ _STATUS_BY_LAST: tuple[tuple[str, str], ...] = (
     ("dispatched_at", Status.DISPATCHED),
 )
 ARCHIVE_AFTER = timedelta(hours=24)
-_NUMBER_LENGTH = Alert._meta.get_field("number").max_length or 32
 _EXTERNAL_ID_LENGTH = Alert._meta.get_field("external_id").max_length or 64
 _IN_CHUNK = 900  # keep ``__in`` lists under SQLite's historical 999-variable limit
 _ATTEMPTS = 5
@@ -139,14 +136,6 @@ class HistoryImportResult:
 # --- what is loaded once per call ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _BuildingRef:
-    pk: int
-    zone_id: int | None
-    lon: float
-    lat: float
-
-
 class _Context:
     """The station's reference data, loaded once per call; every record is checked against it."""
 
@@ -155,85 +144,21 @@ class _Context:
         self.actor_name = str(actor.display_name or actor.username)
         self.station = station
         self.now = timezone.now()
-        self.boundary: PreparedGeometry | None = None
-        if station.boundary and require_inside is not False:
-            # The same tolerance as receive_alert: a point on the line is inside.
-            self.boundary = prep(shape(station.boundary).buffer(1e-6))
-        self.buildings = {
-            code: _BuildingRef(pk, zone_id, lon, lat)
-            for code, pk, zone_id, lon, lat in Building.objects.filter(station=station).values_list(
-                "code", "pk", "zone_id", "lon", "lat"
-            )
-        }
-        zones = list(
-            Zone.objects.filter(station=station)
-            .order_by("code")
-            .values_list("pk", "code", "kind", "geometry")
-        )
-        self.zone_ids = [pk for pk, _, _, _ in zones]
-        self.zone_kind = {pk: kind for pk, _, kind, _ in zones}
-        self.zone_by_code = {code: pk for pk, code, _, _ in zones}
-        self.zone_tree = shapely.STRtree([shape(g) for _, _, _, g in zones]) if zones else None
-        self.subcategories = {
-            code: (pk, category)
-            for code, pk, category in Subcategory.objects.filter(active=True).values_list(
-                "code", "pk", "category"
-            )
-        }
-        self.standards: list[HandlingStandard] = []
-        self.effective: list[datetime] = []
-        self.rules: dict[int, dict[tuple[str, str], HandlingRule]] = {}
+        self.ref = StationData(station)
+        self.check_inside = require_inside is not False
         self.last_seq: dict[str, int] = {}  # local day YYYYMMDD → last sequence number used
         self.seen: set[str] = set()  # external ids accepted by this call
 
-    # standards -----------------------------------------------------------------------------
-
-    def load_standards(self, earliest: datetime | None) -> None:
-        """Load every version once (creating the default, as ensure_standard does, if none)."""
-        if self.standards:
-            return
-        station = self.station
-        if earliest is not None and not HandlingStandard.objects.filter(station=station).exists():
-            ensure_standard(station=station, at=earliest)
-        self.standards = list(
-            HandlingStandard.objects.filter(station=station).order_by("effective_from", "version")
-        )
-        self.effective = [s.effective_from for s in self.standards]
-        by_id: dict[int, dict[tuple[str, str], HandlingRule]] = {s.pk: {} for s in self.standards}
-        for rule in HandlingRule.objects.filter(standard__station=station):
-            by_id[rule.standard_id][(rule.category, rule.zone_kind)] = rule
-        self.rules = by_id
-
-    def standard_at(self, at: datetime) -> HandlingStandard:
-        """The version in force at ``at``; before the first version, the first (as ensure_standard)."""
-        index = bisect_right(self.effective, at) - 1
-        return self.standards[max(index, 0)]
-
-    # numbers -------------------------------------------------------------------------------
+    def ensure_standards(self, earliest: datetime | None) -> None:
+        """A station without any standard gets the default first, as receive_alert gives it."""
+        if not self.ref.standards and earliest is not None:
+            ensure_standard(station=self.station, at=earliest)
+            self.ref = StationData(self.station)
 
     def load_days(self, days: set[str], *, refresh: bool = False) -> None:
-        """The last number used on each day, in one grouped query for the days not yet known."""
+        """The last number used on each day, in one query for the days not yet known."""
         wanted = days if refresh else {d for d in days if d not in self.last_seq}
-        if not wanted:
-            return
-        code = self.station.code
-        start = len(code) + 1  # Substr is 1-based
-        rows = (
-            Alert.objects.filter(
-                station=self.station,
-                number__gte=f"{code}{min(wanted)}",
-                number__lte=f"{code}{max(wanted)}99999999",
-            )
-            .order_by()
-            .annotate(day=Substr("number", start, 8))
-            .values("day")
-            .annotate(last=Max("number"))
-            .values_list("day", "last")
-        )
-        found = {day: last for day, last in rows if day in wanted}
-        for day in wanted:
-            suffix = found.get(day, "")[len(code) + 8 :]
-            self.last_seq[day] = int(suffix) if suffix.isdigit() else 0
+        self.last_seq.update(last_sequences(self.station, wanted))
 
     def existing_ids(self, ids: Iterable[str]) -> set[str]:
         ids = list(dict.fromkeys(i for i in ids if i))
@@ -271,24 +196,29 @@ def _timeline(ctx: _Context, rec: HistoricalAlert, problems: list[tuple[str, str
     latest: tuple[str, datetime] | None = None
     limit = ctx.now + CLOCK_SKEW
     if not isinstance(rec.received_at, datetime):
-        problems.append(("missing_received", "受理时间为空 / received_at is required"))
+        problems.append(("missing_received", _("受理时间为空")))
     for key, _step, label in TIMELINE:
         value: datetime | None = getattr(rec, key)
         if value is None:
             continue
         if timezone.is_naive(value):
-            problems.append(("time_zone", f"{label}时间须带时区 / {key} needs a time zone"))
+            problems.append(("time_zone", _("%(step)s时间须带时区") % {"step": label}))
             continue
         if value > limit:
-            problems.append(("future", f"{label}时间晚于当前时间 / {key} is in the future"))
+            problems.append(("future", _("%(step)s时间晚于当前时间") % {"step": label}))
         if latest is not None and value < latest[1]:
             before = timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
             after = timezone.localtime(latest[1]).strftime("%Y-%m-%d %H:%M:%S")
             problems.append(
                 (
                     "time_order",
-                    f"时间顺序错误：{label} {before} 早于{_label(latest[0])} {after}"
-                    f" / {key} is before {latest[0]}",
+                    _("时间顺序错误：%(step)s %(time)s 早于%(earlier_step)s %(earlier_time)s")
+                    % {
+                        "step": label,
+                        "time": before,
+                        "earlier_step": _label(latest[0]),
+                        "earlier_time": after,
+                    },
                 )
             )
         elif latest is None or value > latest[1]:
@@ -317,16 +247,16 @@ def _locate(ctx: _Context, rec: HistoricalAlert, problems: list[tuple[str, str]]
         return None
     zone_id: int | None = None
     if rec.zone_code:
-        zone_id = ctx.zone_by_code.get(rec.zone_code)
+        zone_id = ctx.ref.zone_by_code.get(rec.zone_code)
         if zone_id is None:
-            problems.append(("zone", f"片区 {rec.zone_code!r} 不存在或不在本所辖区 / unknown zone"))
+            problems.append(("zone", _("片区 %(code)r 不存在或不在本所辖区") % {"code": rec.zone_code}))
             return None
-    building: _BuildingRef | None = None
+    building: PlaceRef | None = None
     if rec.building_code:
-        building = ctx.buildings.get(rec.building_code)
+        building = ctx.ref.buildings.get(rec.building_code)
         if building is None:
             problems.append(
-                ("building", f"楼宇 {rec.building_code!r} 不存在或不在本所辖区 / unknown building")
+                ("building", _("楼宇 %(code)r 不存在或不在本所辖区") % {"code": rec.building_code})
             )
             return None
     if rec.lon is None and rec.lat is None:
@@ -336,7 +266,7 @@ def _locate(ctx: _Context, rec: HistoricalAlert, problems: list[tuple[str, str]]
             problems.append(
                 (
                     "location",
-                    "请指定地点：楼宇、坐标、片区或地点描述 / give a building, point, zone or location",
+                    _("请指定地点：楼宇、坐标、片区或地点描述"),
                 )
             )
             return None
@@ -347,14 +277,13 @@ def _locate(ctx: _Context, rec: HistoricalAlert, problems: list[tuple[str, str]]
         or lat is None
         or not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90)
     ):
-        problems.append(("coordinates", f"坐标无效：经度 {lon!r}，纬度 {lat!r} / invalid coordinates"))
+        problems.append(("coordinates", _("坐标无效：经度 %(lon)r，纬度 %(lat)r") % {"lon": lon, "lat": lat}))
         return None
-    point = Point(lon, lat)
-    if ctx.boundary is not None and not ctx.boundary.contains(point):
+    if ctx.check_inside and not ctx.ref.inside(lon, lat):
         problems.append(
             (
                 "outside",
-                f"地点 ({lon:.5f}, {lat:.5f}) 不在{station.name}辖区内，请核实或转至属地派出所 / outside the precinct",
+                outside_message(station, lon, lat),
             )
         )
         return None
@@ -362,10 +291,8 @@ def _locate(ctx: _Context, rec: HistoricalAlert, problems: list[tuple[str, str]]
         # The building places the alert (and its zone); the record's own point is kept as the
         # more precise position.
         return _Where(building.pk, zone_id or building.zone_id, round(lon, 7), round(lat, 7), level)
-    if zone_id is None and ctx.zone_tree is not None:
-        hits = ctx.zone_tree.query(point, predicate="within")
-        if len(hits):
-            zone_id = ctx.zone_ids[int(hits.min())]  # the first by code, as receive_alert finds it
+    if zone_id is None:
+        zone_id = ctx.ref.zone_at(lon, lat)
     return _Where(None, zone_id, round(lon, 7), round(lat, 7), level)
 
 
@@ -375,17 +302,15 @@ def _check(
     """An unsaved Alert (without its number) or the problems that refuse the record."""
     problems: list[tuple[str, str]] = []
     if not external_id:
-        problems.append(("external_id", "外部编号为空 / external_id is blank"))
+        problems.append(("external_id", _("外部编号为空")))
     elif len(external_id) > _EXTERNAL_ID_LENGTH:
-        problems.append(("external_id", f"外部编号超过 {_EXTERNAL_ID_LENGTH} 个字符 / external_id too long"))
+        problems.append(("external_id", _("外部编号超过 %(n)d 个字符") % {"n": _EXTERNAL_ID_LENGTH}))
     elif external_id in ctx.seen:
-        problems.append(
-            ("duplicate_id", f"外部编号 {external_id} 在本次导入中重复 / repeated in this import")
-        )
+        problems.append(("duplicate_id", _("外部编号 %(id)s 在本次导入中重复") % {"id": external_id}))
     kind = _vocabulary(rec, problems)
     subcategory_id = None
     if rec.subcategory:
-        found = ctx.subcategories.get(rec.subcategory)
+        found = ctx.ref.subcategories.get(rec.subcategory)
         if found is None or found[1] != rec.category:
             problems.append(("subcategory", f"细类 {rec.subcategory!r} 不存在或不属于该类别"))
         else:
@@ -396,15 +321,13 @@ def _check(
         return None, problems
 
     received_at = rec.received_at
-    standard = ctx.standard_at(received_at)
-    rules = ctx.rules.get(standard.pk, {})
-    zone_kind = ctx.zone_kind.get(where.zone_id, "") if where.zone_id is not None else ""
+    standard = ctx.ref.standard_at(received_at)
+    assert standard is not None  # ensure_standards ran for the batch
     # Held to the rule for the category at intake, as receive_alert held it: a later
     # downgrade must not relax the arrival target (DESIGN §4).
-    rule = rules.get((rec.category_initial, zone_kind)) or rules.get((rec.category_initial, ""))
+    rule = ctx.ref.rule(standard, rec.category_initial, ctx.ref.zone_kind(where.zone_id))
     if rule is None:
-        name = taxonomy.CATEGORIES.get(rec.category_initial, rec.category_initial)
-        return None, [("rule", f"处警标准 v{standard.version} 没有“{name}”的规则")]
+        return None, [("rule", missing_rule_message(standard, rec.category_initial))]
     priority_initial = rec.priority_initial or rule.priority
     status = next((s for key, s in _STATUS_BY_LAST if getattr(rec, key) is not None), Status.RECEIVED)
     if status != Status.CLOSED and received_at < timezone.now() - ARCHIVE_AFTER:
@@ -451,19 +374,15 @@ def _check(
 # --- writing ------------------------------------------------------------------------------
 
 
-def _local_day(at: datetime) -> str:
-    return timezone.localtime(at).strftime("%Y%m%d")
-
-
 def _numbered(ctx: _Context, alerts: list[Alert]) -> dict[str, int]:
     """Give each alert its number, in received order within each day; returns the new last numbers."""
     last: dict[str, int] = {}
     prefix = ctx.station.code
     for alert in sorted(alerts, key=lambda a: a.received_at):
-        day = _local_day(alert.received_at)
+        day = local_day(alert.received_at)
         seq = last.get(day, ctx.last_seq[day]) + 1
         last[day] = seq
-        alert.number = f"{prefix}{day}{seq:05d}"
+        alert.number = format_number(prefix, day, seq)
     return last
 
 
@@ -510,7 +429,7 @@ def _batch(
         for r in chunk
         if isinstance(r.received_at, datetime) and timezone.is_aware(r.received_at)
     ]
-    ctx.load_standards(min(aware) if aware else None)
+    ctx.ensure_standards(min(aware) if aware else None)
     keyed = [(rec, (rec.external_id or "").strip()) for rec in chunk]
     existing = ctx.existing_ids(eid for _, eid in keyed if eid not in ctx.seen)
     accepted: list[Alert] = []
@@ -527,7 +446,7 @@ def _batch(
     for attempt in range(_ATTEMPTS):
         if not accepted:
             return
-        ctx.load_days({_local_day(a.received_at) for a in accepted}, refresh=attempt > 0)
+        ctx.load_days({local_day(a.received_at) for a in accepted}, refresh=attempt > 0)
         last = _numbered(ctx, accepted)
         if dry_run:
             break
@@ -546,7 +465,7 @@ def _batch(
             ctx.seen.difference_update(taken)
             accepted = [a for a in accepted if a.external_id not in taken]
     else:
-        raise RuntimeError("警情编号分配冲突，请重试 / could not allocate alert numbers")
+        raise RuntimeError(_("警情编号分配冲突，请重试"))
     ctx.last_seq.update(last)
     result.created += len(accepted)
 
@@ -580,9 +499,8 @@ def import_historical(
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     if require_inside and not station.boundary:
-        raise ValueError(f"{station.name} 没有辖区范围，无法检查坐标是否在辖区内 / station has no boundary")
-    if len(station.code) + 13 > _NUMBER_LENGTH:
-        raise ValueError(f"派出所代码 {station.code!r} 过长，警情编号将超过 {_NUMBER_LENGTH} 个字符")
+        raise ValueError(_("%(station)s 没有辖区范围，无法检查坐标是否在辖区内") % {"station": station.name})
+    check_station_code(station)
     if total is None:
         total = len(records) if isinstance(records, Sized) else 0
     if dry_run:

@@ -8,12 +8,15 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhengyi.alerts import taxonomy
+from zhengyi.alerts.compliance import category_label
 from zhengyi.alerts.models import HandlingRule, HandlingStandard
 from zhengyi.core.models import Station, User
 from zhengyi.core.permissions import require_for_station
 from zhengyi.core.services.audit import record_change
+from zhengyi.ledger.services.producers import log_handling_standard
 from zhengyi.precinct.choices import ZoneKind
 
 # Provincial standards: reach the scene within 5 minutes in town (城区), 10 in the suburbs.
@@ -64,25 +67,30 @@ def _validate(rules: list[RuleInput]) -> None:
     errors: list[str] = []
     seen: set[tuple[str, str]] = set()
     for r in rules:
-        where = f"{taxonomy.CATEGORIES.get(r.category, r.category)}/{r.zone_kind or '全部片区'}"
+        category = category_label(r.category) if r.category in taxonomy.CATEGORIES else r.category
+        zone = ZoneKind(r.zone_kind).label if r.zone_kind in ZoneKind.values else r.zone_kind
+        w = {"where": f"{category}/{zone or _('全部片区')}"}
         if r.category not in taxonomy.CATEGORIES:
-            errors.append(f"未知类别 {r.category!r}")
+            errors.append(_("未知类别 %(category)r") % {"category": r.category})
         if r.zone_kind and r.zone_kind not in ZoneKind.values:
-            errors.append(f"{where}：未知片区类型 {r.zone_kind!r}")
+            errors.append(_("%(where)s：未知片区类型 %(zone)r") % {**w, "zone": r.zone_kind})
         if r.priority not in taxonomy.PRIORITIES:
-            errors.append(f"{where}：等级应为 1–4")
+            errors.append(_("%(where)s：等级应为 1–4") % w)
         if not 1 <= r.arrival_minutes <= 240:
-            errors.append(f"{where}：到场时限应为 1–240 分钟")
+            errors.append(_("%(where)s：到场时限应为 1–240 分钟") % w)
         if not 1 <= r.feedback_minutes <= 7 * 24 * 60:
-            errors.append(f"{where}：反馈时限应为 1 分钟至 7 天")
+            errors.append(_("%(where)s：反馈时限应为 1 分钟至 7 天") % w)
         if not r.steps or any(not s.strip() for s in r.steps):
-            errors.append(f"{where}：必经步骤不能为空")
+            errors.append(_("%(where)s：必经步骤不能为空") % w)
         if (r.category, r.zone_kind) in seen:
-            errors.append(f"{where}：重复的规则")
+            errors.append(_("%(where)s：重复的规则") % w)
         seen.add((r.category, r.zone_kind))
     missing = sorted(set(taxonomy.CATEGORIES) - {r.category for r in rules if not r.zone_kind})
     if missing:
-        errors.append("缺少以下类别的通用规则：" + "、".join(taxonomy.CATEGORIES[m] for m in missing))
+        errors.append(
+            _("缺少以下类别的通用规则：%(categories)s")
+            % {"categories": _("、").join(category_label(m) for m in missing)}
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -102,9 +110,7 @@ def publish_standard(
     effective_from = effective_from or timezone.now()
     latest = HandlingStandard.objects.select_for_update().filter(station=station).order_by("-version").first()
     if latest is not None and effective_from < latest.effective_from:
-        raise ValidationError(
-            "新版本的生效时间不能早于上一版本 / a new version cannot take effect before the last"
-        )
+        raise ValidationError(_("新版本的生效时间不能早于上一版本"))
     standard = HandlingStandard.objects.create(
         station=station,
         version=(latest.version + 1) if latest else 1,
@@ -126,6 +132,8 @@ def publish_standard(
     record_change(
         actor=actor, obj=standard, action="create", related=station, message=note or f"{len(rules)} 条规则"
     )
+    # 倒查跟踪: the published version goes into the public log in this same transaction.
+    log_handling_standard(standard=standard, rules=rules, actor=actor)
     return standard
 
 
@@ -156,13 +164,3 @@ def ensure_standard(*, station: Station, at: datetime) -> HandlingStandard:
         effective_from=min(at, epoch),
         note="默认处警标准（城区 5 分钟）",
     )
-
-
-def rule_for(standard: HandlingStandard, category: str, zone_kind: str | None) -> HandlingRule:
-    rules = {(r.category, r.zone_kind): r for r in standard.rules.all()}
-    rule = rules.get((category, zone_kind or "")) or rules.get((category, ""))
-    if rule is None:
-        raise ValidationError(
-            f"处警标准 v{standard.version} 没有“{taxonomy.CATEGORIES.get(category, category)}”的规则"
-        )
-    return rule

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.utils.translation import gettext as _
+
 from zhengyi.alerts import taxonomy
+from zhengyi.alerts.compliance import category_label
 
 MAX_DESCRIPTION = 4000
 Problem = tuple[str, str]  # (field, message)
 
 
+def _label(label: Any) -> str:
+    # Callers name the field by its Chinese label, which is also the msgid of the model
+    # field's label, so the catalog already has its English.
+    return _(label) if isinstance(label, str) else str(label)
+
+
 def classification_problems(
     *,
-    categories: list[tuple[str, str, str]],
+    categories: list[tuple[str, Any, str]],
     kind: str,
     source: str,
     priorities: list[tuple[str, int | None]],
@@ -18,17 +29,31 @@ def classification_problems(
 ) -> list[Problem]:
     """Problems with a call's vocabulary; ``categories`` and ``priorities`` name their fields."""
     problems: list[Problem] = []
-    choices = "、".join(f"{k}（{v}）" for k, v in taxonomy.CATEGORIES.items())
+    choices = _("、").join(
+        _("%(code)s（%(label)s）") % {"code": k, "label": category_label(k)} for k in taxonomy.CATEGORIES
+    )
     for field, label, value in categories:
         if value not in taxonomy.CATEGORIES:
-            problems.append((field, f"{label}：未知类别 {value!r}，应为：{choices}"))
+            problems.append(
+                (
+                    field,
+                    _("%(field)s：未知类别 %(value)r，应为：%(choices)s")
+                    % {"field": _label(label), "value": value, "choices": choices},
+                )
+            )
     if kind not in taxonomy.KINDS:
-        problems.append(("kind", f"未知性质 {kind!r}，应为 report/assistance/complaint"))
+        problems.append(("kind", _("未知性质 %(kind)r，应为 report/assistance/complaint") % {"kind": kind}))
     if source not in taxonomy.SOURCES:
-        problems.append(("source", f"未知来源 {source!r}，应为：" + "、".join(taxonomy.SOURCES)))
+        problems.append(
+            (
+                "source",
+                _("未知来源 %(source)r，应为：%(choices)s")
+                % {"source": source, "choices": _("、").join(taxonomy.SOURCES)},
+            )
+        )
     for field, level in priorities:
         if level is not None and (isinstance(level, bool) or level not in taxonomy.PRIORITIES):
-            problems.append((field, "等级应为 1（紧急）至 4（一般）"))
+            problems.append((field, _("等级应为 1（紧急）至 4（一般）")))
     if len(description) > MAX_DESCRIPTION:
-        problems.append(("description", f"警情描述不超过 {MAX_DESCRIPTION} 字"))
+        problems.append(("description", _("警情描述不超过 %(n)d 字") % {"n": MAX_DESCRIPTION}))
     return problems

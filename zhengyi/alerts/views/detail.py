@@ -32,7 +32,7 @@ from zhengyi.alerts.services.dispatch import (
 )
 from zhengyi.alerts.services.standards import BASE_STEPS
 from zhengyi.core.forms import RevealForm
-from zhengyi.core.permissions import can, require
+from zhengyi.core.permissions import OWN, action_scope, can, can_for_station, require
 from zhengyi.core.pii import masked_values
 from zhengyi.core.selectors import request_user
 from zhengyi.core.services.pii import reveal_personal_data
@@ -45,7 +45,7 @@ ARRIVAL_STEP, FEEDBACK_STEP = BASE_STEPS[1], BASE_STEPS[3]
 
 
 def _messages_of(exc: ValidationError) -> str:
-    return "；".join(str(m) for m in exc.messages)
+    return _("；").join(str(m) for m in exc.messages)
 
 
 # ---------- list ----------
@@ -105,9 +105,10 @@ def _detail_context(request: HttpRequest, alert: Alert, **extra: Any) -> dict[st
     now = timezone.now()
     is_open = alert.status in selectors.OPEN
     can_change = is_open and can(user, "change", alert)
-    can_advance = is_open and can(user, "change", Assignment)
+    # Sending units is the dispatcher's; an officer works the alerts of their own unit.
+    can_dispatch = can_change and can_for_station(user, "add", Assignment, alert.station)
     recommendations: list[Recommendation] = []
-    if can_change:
+    if can_dispatch:
         recommendations = recommend_units(user=user, alert=alert)
     rec_rows = [
         {
@@ -120,6 +121,16 @@ def _detail_context(request: HttpRequest, alert: Alert, **extra: Any) -> dict[st
         for r in recommendations
     ]
     assignments = selectors.assignments_for(user, alert)
+    # Row by row: an officer advances only their own unit's assignment.
+    can_advance = (
+        set(
+            Assignment.objects.restrict(user, "change")
+            .filter(pk__in=[a.pk for a in assignments])
+            .values_list("pk", flat=True)
+        )
+        if is_open
+        else set()
+    )
     clock = selectors.clock(alert, now)
     steps = [
         {
@@ -156,7 +167,10 @@ def _detail_context(request: HttpRequest, alert: Alert, **extra: Any) -> dict[st
         "masked": masked_values(alert),
         "can_reveal": can(user, "view_pii", alert),
         "can_change": can_change,
+        "can_dispatch": can_dispatch,
         "can_advance": can_advance,
+        # A role that changes only its own alerts, looking at someone else's: say so.
+        "view_only": is_open and not can_change and action_scope(user, Alert, "change") == OWN,
         "can_view_buildings": can(user, "view", Building),
         "can_intake": can(user, "add", Alert),
         # Cleared alerts close with feedback; so may a 一般 (4) call that needs nobody on scene

@@ -29,7 +29,7 @@ def _intake_station(user: User) -> Station:
     require(user, "add", Alert)
     station = selectors.user_station(user)
     if station is None:
-        raise PermissionDenied(_("接警须使用派出所账户 / only station accounts take alerts"))
+        raise PermissionDenied(_("接警须使用派出所账户"))
     return station
 
 

@@ -48,7 +48,12 @@ class ObjectChange(models.Model):
         verbose_name = _("变更记录")
         verbose_name_plural = verbose_name
         ordering = ["-time", "-id"]
-        indexes = [models.Index(fields=["content_type", "object_id"], name="objchange_object")]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="objchange_object"),
+            # The newest change of a kind (reference-data and network version stamps): without
+            # it PostgreSQL walks the primary key back through every later change.
+            models.Index(fields=["content_type", "id"], name="objchange_kind_latest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.actor_name} {self.get_action_display()} {self.object_repr}"

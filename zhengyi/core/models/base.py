@@ -17,6 +17,9 @@ class StationScoped(models.Model):
 
     objects = RestrictedManager()
     station_path: ClassVar[str | None] = "station"
+    # The path from a row to the users responsible for it, for rules of scope "own"; a model
+    # without one has no "own" rows.
+    own_path: ClassVar[str | None] = None
 
     class Meta:
         abstract = True

@@ -35,7 +35,11 @@ class Role(models.Model):
 
 
 class RoleRule(models.Model):
-    """Role may perform ``action`` on rows of ``model`` (``app_label.model``) within its reach."""
+    """Role may perform ``action`` on rows of ``model`` (``app_label.model``) within its reach.
+
+    ``scope`` narrows the reach: ``station`` is every row of the user's stations, ``own`` only
+    the rows the user is responsible for.
+    """
 
     class Action(models.TextChoices):
         VIEW = "view", _("查看")
@@ -44,9 +48,17 @@ class RoleRule(models.Model):
         DELETE = "delete", _("删除")
         VIEW_PII = "view_pii", _("查看个人信息明文")
 
+    class Scope(models.TextChoices):
+        # Every row of the stations within the user's reach.
+        STATION = "station", _("所辖全部")
+        # Only the rows the user is responsible for, as the model's ``own_path`` says (e.g.
+        # a patrol officer: the alerts of the unit they crew).
+        OWN = "own", _("本人负责")
+
     role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="rules")
     model = models.CharField(_("数据表"), max_length=100)
     action = models.CharField(_("操作"), max_length=16, choices=Action.choices)
+    scope = models.CharField(_("范围"), max_length=8, choices=Scope.choices, default=Scope.STATION)
 
     objects = RestrictedQuerySet.as_manager()
     station_path: ClassVar[str | None] = None
@@ -57,7 +69,8 @@ class RoleRule(models.Model):
         constraints = [models.UniqueConstraint(fields=["role", "model", "action"], name="uniq_role_rule")]
 
     def __str__(self) -> str:
-        return f"{self.role.code}: {self.action} {self.model}"
+        own = " (own)" if self.scope == self.Scope.OWN else ""
+        return f"{self.role.code}: {self.action} {self.model}{own}"
 
 
 class RestrictedUserManager(UserManager.from_queryset(RestrictedQuerySet)):  # type: ignore[misc]

@@ -14,6 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
 from zhengyi.core.current import current_origin
+from zhengyi.core.fastsql import insert
 from zhengyi.core.models import AccessLog, ObjectChange, User
 from zhengyi.core.pii import PersonalDataField, mask
 
@@ -50,9 +51,23 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
 
 
 def _station_id(obj: models.Model) -> int | None:
+    """The station a change belongs to, so the station's own change log shows it."""
     if type(obj)._meta.label_lower == "core.station":
         return obj.pk
-    return getattr(obj, "station_id", None)
+    if hasattr(obj, "station_id"):
+        return obj.station_id
+    # Rows without a station column (an assignment, a unit's crew) belong to the station
+    # their ``station_path`` leads to; a to-many path (a bureau) names no single station.
+    path = getattr(type(obj), "station_path", None)
+    if not path or "__" not in path or getattr(type(obj), "station_path_many", False):
+        return None
+    *hops, last = path.split("__")
+    target: Any = obj
+    for hop in hops:
+        target = getattr(target, hop, None)
+        if target is None:
+            return None
+    return getattr(target, f"{last}_id", None)
 
 
 def _change(
@@ -104,7 +119,7 @@ def record_change(
     change = _change(
         actor=actor, obj=obj, action=action, before=before, after=after, related=related, message=message
     )
-    change.save()
+    insert(change)  # every service writes one; see zhengyi/core/fastsql.py for why not save()
     return change
 
 

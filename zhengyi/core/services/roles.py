@@ -41,13 +41,23 @@ def sync_roles(*, actor: User | None = None) -> int:
             role.save()
             record_change(actor=actor, obj=role, action="create" if created else "update", before=before)
             changed += 1
-        wanted = {(m, a) for m, actions in definition.rules.items() for a in actions}
+        wanted = definition.grants()
         have = {(r.model, r.action): r for r in role.rules.all()}
-        for model, action in sorted(wanted - set(have)):
-            rule = RoleRule.objects.create(role=role, model=model, action=action)
+        for model, action in sorted(set(wanted) - set(have)):
+            rule = RoleRule.objects.create(
+                role=role, model=model, action=action, scope=wanted[(model, action)]
+            )
             record_change(actor=actor, obj=rule, action="create", related=role)
             changed += 1
-        for key in sorted(set(have) - wanted):
+        for key in sorted(set(wanted) & set(have)):
+            rule = have[key]
+            if rule.scope != wanted[key]:
+                before_rule = snapshot(rule)
+                rule.scope = wanted[key]
+                rule.save(update_fields=["scope"])
+                record_change(actor=actor, obj=rule, action="update", before=before_rule, related=role)
+                changed += 1
+        for key in sorted(set(have) - set(wanted)):
             rule = have[key]
             before_rule = snapshot(rule)
             record_change(actor=actor, obj=rule, action="delete", before=before_rule, related=role)

@@ -25,6 +25,14 @@
   }
   A.ready = ready;
 
+  /** Fill the {name} slots of a translated pattern: word order, spacing and punctuation
+   * (： or ": ") stay the translator's, never glued together here. */
+  A.fmt = function (pattern, values) {
+    return String(pattern || "").replace(/\{(\w+)\}/g, function (slot, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : slot;
+    });
+  };
+
   /** Words from a <template id=…> of <span data-k="key">text</span>. */
   A.words = function (id) {
     var out = {};

@@ -279,22 +279,15 @@
 
     function showCategory(o) {
       if (categoryPicked) {
-        categoryPicked.textContent = (words.picked || "") + optionText(o) + (o.py ? "（" + o.py + "）" : "");
+        var choice = o.py ? A.fmt(words.with_note, { text: optionText(o), note: o.py }) : optionText(o);
+        categoryPicked.textContent = A.fmt(words.picked, { choice: choice });
         categoryPicked.classList.add("picked");
       }
       if (priorityHint && o.prio_label) {
-        priorityHint.textContent =
-          (words.default_prio || "") +
-          o.prio +
-          " · " +
-          o.prio_label +
-          "，" +
-          (words.arrival || "") +
-          " " +
-          o.arrival +
-          " " +
-          (words.minutes || "") +
-          (words.zone_note || "");
+        priorityHint.textContent = A.fmt(words.prio_hint, {
+          priority: o.prio + " · " + o.prio_label,
+          minutes: o.arrival,
+        });
       }
     }
 
@@ -427,7 +420,7 @@
           level.dispatchEvent(new Event("change"));
         }
         var kindWord = p.type === "building" ? words.building : words.landmark;
-        setPlaceStatus((words.picked || "") + kindWord + " · " + p.name + (p.hint ? " · " + p.hint : ""), true);
+        setPlaceStatus(A.fmt(words.picked, { choice: kindWord + " · " + p.name + (p.hint ? " · " + p.hint : "") }), true);
         mark(p.lat, p.lon, true);
       },
       onClear: function () {
@@ -531,13 +524,16 @@
         place.picked = null;
         mark(lat, lon, false);
         var levelWord = words["level." + level.value] || level.value;
-        setPlaceStatus((words.map_point || "") + lon.toFixed(5) + ", " + lat.toFixed(5) + "（" + levelWord + "）", true);
+        var point = A.fmt(words.with_note, { text: lon.toFixed(5) + ", " + lat.toFixed(5), note: levelWord });
+        setPlaceStatus(A.fmt(words.map_point, { point: point }), true);
       });
       showLevel(level.value || "street");
       if (el("lon").value && el("lat").value) {
         mark(parseFloat(el("lat").value), parseFloat(el("lon").value), true);
         setPlaceStatus(
-          (words.map_point || "") + parseFloat(el("lon").value).toFixed(5) + ", " + parseFloat(el("lat").value).toFixed(5),
+          A.fmt(words.map_point, {
+            point: parseFloat(el("lon").value).toFixed(5) + ", " + parseFloat(el("lat").value).toFixed(5),
+          }),
           true
         );
       }

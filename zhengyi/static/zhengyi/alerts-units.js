@@ -57,7 +57,7 @@
             marker.setStyle({ fillColor: "#c8102e" });
           }
           confirm.hidden = false;
-          say((words.picked || "") + e.latlng.lng.toFixed(5) + ", " + e.latlng.lat.toFixed(5));
+          say(A.fmt(words.picked, { point: e.latlng.lng.toFixed(5) + ", " + e.latlng.lat.toFixed(5) }));
         });
         A.loadJSON(box.getAttribute("data-src"))
           .then(function (data) {

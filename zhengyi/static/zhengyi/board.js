@@ -157,15 +157,30 @@
     refreshTimer = setTimeout(function () { refreshTimer = null; load(); }, 80);
   }
 
+  // The stream comes from the stream server, a separate process: on this page's host at
+  // another port (cross-origin, so the session cookie goes along only withCredentials), or
+  // on this origin when a reverse proxy routes the stream path to it.
   function connect() {
     if (!window.EventSource) return;
-    const source = new EventSource(ds.streamUrl + "&after=" + encodeURIComponent(state.last_event || 0));
+    const url = new URL(ds.streamUrl, window.location.href);
+    url.searchParams.set("after", String(state.last_event || 0));
+    const source = new EventSource(url.href, { withCredentials: url.origin !== window.location.origin });
     source.addEventListener("open", function () { setLive("live"); });
     source.addEventListener("change", function (e) {
       root.dataset.lastPush = e.lastEventId;
       scheduleRefresh();
     });
-    source.addEventListener("error", function () { setLive("lost"); });
+    source.addEventListener("error", function () {
+      setLive("lost");
+      // A dropped stream is retried by the browser itself (with Last-Event-ID); a refused one
+      // (session expired, stream server answering an error) is closed for good, so start
+      // again from fresh state after a pause.
+      if (source.readyState === EventSource.CLOSED) setTimeout(restart, 5000);
+    });
+  }
+
+  function restart() {
+    load().then(connect, function () { setLive("lost"); setTimeout(restart, 5000); });
   }
 
   function initMap() {
@@ -210,6 +225,6 @@
   });
 
   initMap();
-  load().then(connect, function () { setLive("lost"); setTimeout(function () { load().then(connect); }, 2000); });
+  restart();
   setInterval(tick, 1000);
 })();

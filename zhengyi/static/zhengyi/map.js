@@ -32,6 +32,13 @@
     };
   }
 
+  /* Fill the {name} slots of a translated pattern: the translator's word order and punctuation. */
+  function fmt(pattern, values) {
+    return String(pattern).replace(/\{(\w+)\}/g, function (slot, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : slot;
+    });
+  }
+
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) {
@@ -208,9 +215,10 @@
     function buildingPopup(p) {
       var box = el("div", "zy-popup");
       box.appendChild(el("h3", null, p.name));
-      box.appendChild(el("p", null, t("category") + "：" + t("category." + p.category, p.category)));
+      box.appendChild(el("p", null, fmt(t("labelled"), { label: t("category"), value: t("category." + p.category, p.category) })));
       if (p.height_m !== undefined && p.height_m !== null) {
-        box.appendChild(el("p", null, t("height") + "：" + Number(p.height_m).toLocaleString() + " " + t("meters")));
+        var height = Number(p.height_m).toLocaleString() + " " + t("meters");
+        box.appendChild(el("p", null, fmt(t("labelled"), { label: t("height"), value: height })));
       }
       if (p.url) {
         var a = el("a", "zy-popup-link", t("view_building"));
@@ -395,7 +403,7 @@
             }
           }
           if (i < total) {
-            setStatus(t("drawing") + t("level." + level, level) + " " + i + " / " + total, { progress: i / total });
+            setStatus(fmt(t("drawing"), { layer: t("level." + level, level) }) + " " + i + " / " + total, { progress: i / total });
             window.requestAnimationFrame(step);
           } else {
             resolve(built.group);
@@ -412,10 +420,10 @@
     function load(level) {
       if (!cache[level]) {
         var label = t("level." + level, level);
-        setStatus(t("loading") + label, { progress: null });
+        setStatus(fmt(t("loading"), { layer: label }), { progress: null });
         cache[level] = fetchJSON(levels[level].url, function (fraction, received) {
           if (wanted === level) {
-            setStatus(t("loading") + label + " · " + Math.round(received / 1024) + " KB", { progress: fraction });
+            setStatus(fmt(t("loading"), { layer: label }) + " · " + Math.round(received / 1024) + " KB", { progress: fraction });
           }
         })
           .then(function (data) {
@@ -488,7 +496,7 @@
         },
         function (err) {
           if (wanted === level) {
-            setStatus(t("error") + t("level." + level, level) + "（" + err.message + "）", { error: true, retry: true });
+            setStatus(fmt(t("error"), { layer: t("level." + level, level), error: err.message }), { error: true, retry: true });
           }
           return null;
         }
@@ -575,11 +583,11 @@
         }
         var hits = findBuildings(query);
         if (!hits.length) {
-          say(t("notfound") + query.trim(), true);
+          say(fmt(t("notfound"), { query: query.trim() }), true);
           return;
         }
         focusBuilding(hits[0], focusLink);
-        say(t("found") + hits[0].name + (hits.length > 1 ? "（" + hits.length + " " + t("more") + "）" : ""));
+        say(hits.length > 1 ? fmt(t("found_more"), { name: hits[0].name, n: hits.length }) : fmt(t("found"), { name: hits[0].name }));
       });
     }
 

@@ -10,6 +10,13 @@
   var TEXT = "#33404d";
   var charts = [];
 
+  /* Fill the {name} slots of a translated pattern ("{label}：{value}" / "{label}: {value}"). */
+  function fmt(pattern, values) {
+    return String(pattern).replace(/\{(\w+)\}/g, function (slot, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : slot;
+    });
+  }
+
   function pct(v) {
     return v === null || v === undefined ? "—" : (v * 100).toFixed(1) + "%";
   }
@@ -27,8 +34,8 @@
   function tooltipFor(item, L) {
     return (
       "<strong>" + echarts.format.encodeHTML(item.label) + "</strong><br>" +
-      L.share + "：" + pct(item.share) + "<br>" +
-      L.interval + "：" + pct(item.low) + " – " + pct(item.high) + "<br>" +
+      fmt(L.labelled, { label: L.share, value: pct(item.share) }) + "<br>" +
+      fmt(L.labelled, { label: L.interval, value: pct(item.low) + " – " + pct(item.high) }) + "<br>" +
       L.onTime + " " + item.hits + " / " + L.of + " " + item.total +
       (item.signal ? "<br>" + (L[item.signal] || "") : "")
     );
@@ -239,8 +246,9 @@
       tooltip: {
         formatter: function (p) {
           return (
-            L.initialAxis + "：" + m.levels[p.value[1]] + "<br>" + L.finalAxis + "：" + m.levels[p.value[0]] + "<br>" +
-            L.alerts + "：" + p.value[2]
+            fmt(L.labelled, { label: L.initialAxis, value: m.levels[p.value[1]] }) + "<br>" +
+            fmt(L.labelled, { label: L.finalAxis, value: m.levels[p.value[0]] }) + "<br>" +
+            fmt(L.labelled, { label: L.alerts, value: p.value[2] })
           );
         },
       },
@@ -311,7 +319,7 @@
         formatter: function (params) {
           var i = params[0].dataIndex;
           var range = i === h.counts.length - 1 ? i * h.bin + " " + L.minutes + L.more : i * h.bin + "–" + (i + 1) * h.bin + " " + L.minutes;
-          return range + "<br>" + L.alerts + "：" + params[0].value;
+          return range + "<br>" + fmt(L.labelled, { label: L.alerts, value: params[0].value });
         },
       },
       xAxis: {

@@ -80,6 +80,13 @@ class Command(AuditedCommand):
         for external_id, reasons in result.rejected[:10]:
             self.stderr.write(f"  - {external_id}: {'; '.join(reasons)}")
         ensure_accounts(actor=actor)
+        from zhengyi.demo.alliances import load_alliances
+
+        self.stderr.write("联盟与轮值表 / alliances and rosters")
+        for line in load_alliances(
+            actor=actor, station=futian, today=timezone.localdate(), seed=options["seed"]
+        ):
+            self.stdout.write(line)
         self.stdout.write(f"演示数据就绪，用时 {time.monotonic() - started:.1f} 秒")
         self._print_accounts()
 
