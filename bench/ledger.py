@@ -1,6 +1,6 @@
 """Ledger appends and proofs vs SQLite's own inserts and the pymerkle library (DESIGN.md §7).
 
-    .venv/bin/python bench/ledger.py [--appends 4000] [--batch 20000] [--rounds 3]
+    .venv/bin/python bench/ledger.py [--appends 2000] [--batch 20000] [--rounds 6]
         [--proof-size 10000000] [--proofs 5000] [--signing=background|commit|off] [--keep]
 
 Builds a throw-away installation (a temporary data dir: SQLite in WAL mode with the pragmas of
@@ -108,9 +108,9 @@ def ratio_line(label: str, ours: float, ceiling: float, bar: float | None) -> No
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--appends", type=int, default=4000, help="one-per-transaction appends per arm and round")
+    ap.add_argument("--appends", type=int, default=2000, help="one-per-transaction appends per arm and round")
     ap.add_argument("--batch", type=int, default=20000, help="entries per batched transaction")
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--proof-size", type=int, default=10_000_000)
     ap.add_argument("--proofs", type=int, default=5000)
     ap.add_argument("--keep", action="store_true", help="keep the temporary data dir")

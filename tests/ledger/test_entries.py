@@ -124,3 +124,20 @@ def test_the_fast_object_encoder_writes_what_the_json_encoder_writes() -> None:
             f"k{rng.randrange(50)}_{rng.choice('abc')}": rng.choice(makers)() for _ in range(rng.randrange(8))
         }
         assert entries.canonical_json(doc) == encoder.encode(doc).encode(), doc
+
+
+def test_the_planned_encoding_equals_the_general_one() -> None:
+    fields = {**FIELDS, "station": 'F"T\n福田', "rules": 0}
+    planned = entries.encode("handling_standard", fields, at=AT)
+    general = entries.canonical_json(
+        {**fields, "v": 1, "kind": "handling_standard", "at": entries.timestamp(AT)}
+    )
+    assert planned == general
+    with pytest.raises(EntryError, match="no floats"):
+        entries.encode("handling_standard", {**FIELDS, "version": 1.0}, at=AT)
+    with pytest.raises(EntryError, match="beyond"):
+        entries.encode("handling_standard", {**FIELDS, "version": -(2**60)}, at=AT)
+    nested = {**FIELDS, "rules_sha256": ["b", {"z": 1, "a": None}]}
+    assert entries.encode("handling_standard", nested, at=AT) == entries.canonical_json(
+        {**nested, "v": 1, "kind": "handling_standard", "at": entries.timestamp(AT)}
+    )
