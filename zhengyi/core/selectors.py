@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.http import HttpRequest
 
-from zhengyi.core.models import Station, User
+from zhengyi.core.models import ObjectChange, Station, User
+
+_STAMP_SQL: dict[tuple[str, ...], str] = {}
 
 
 def request_user(request: HttpRequest) -> User:
@@ -18,3 +22,28 @@ def visible_station(user: Any, code: str | None) -> Station | None:
     """The station ``code`` if the user may view it; without a code, the first such station."""
     stations = Station.objects.restrict(user, "view")
     return stations.filter(code=code).first() if code else stations.order_by("code").first()
+
+
+def change_stamp(*kinds: type[models.Model]) -> tuple[int, ...]:
+    """A version stamp of some tables: the newest change record of each kind.
+
+    Every change to a table goes through a service that writes an ``ObjectChange`` in the same
+    transaction, so a per-process copy of reference data (intake's station data, the routing
+    network) is current while this is unchanged. One indexed maximum per kind (the
+    (content type, id) index), ~10 µs in all. Ids come from a sequence: on PostgreSQL a
+    transaction can commit a lower id after a higher one was read, so a copy kept on this
+    stamp must also age out (see alerts.services.station_data).
+    """
+    key = tuple(m._meta.label_lower for m in kinds)
+    sql = _STAMP_SQL.get(key)
+    if sql is None:
+        table = ObjectChange._meta.db_table
+        ct_column = ObjectChange._meta.get_field("content_type").column
+        types = ContentType.objects.get_for_models(*kinds)
+        sql = _STAMP_SQL[key] = "SELECT " + ", ".join(
+            f"(SELECT MAX(id) FROM {table} WHERE {ct_column} = {int(types[m].pk)})" for m in kinds
+        )
+    from zhengyi.core.fastsql import select_one
+
+    row = select_one(sql, [], model=ObjectChange)
+    return tuple(v or 0 for v in row or ())

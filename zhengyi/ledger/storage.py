@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from django.db import OperationalError, transaction
+from django.db import transaction
 
 from zhengyi.core.db_sqlite import base as queued
 from zhengyi.ledger import merkle
@@ -363,10 +363,7 @@ def begin_immediate(db: Db) -> None:
     """
     conn: Any = db.conn
     if isinstance(conn, queued.DatabaseWrapper):
-        timeout = float(conn.settings_dict.get("OPTIONS", {}).get("timeout", 20))
-        if not queued._write_lock.acquire(timeout=timeout):
-            raise OperationalError(f"database is locked: no write turn within {timeout:.0f} s")
-        conn._holds_write_lock = True
+        conn.take_write_turn()
     try:
         db.raw.execute("BEGIN IMMEDIATE")
     except BaseException:

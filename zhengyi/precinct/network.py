@@ -10,23 +10,22 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Max
 
-from zhengyi.core.models import ObjectChange, Station
+from zhengyi.core.models import Station
+from zhengyi.core.selectors import change_stamp
 from zhengyi.precinct.models import Connector, NetworkEdge, NetworkNode
 from zhengyi.precinct.routing import RoutingNetwork
 
 _lock = threading.Lock()
-_cache: dict[int, tuple[tuple[int, int], RoutingNetwork]] = {}
+_cache: dict[int, tuple[tuple[int, ...], RoutingNetwork]] = {}
 
 
-def network_version(station: Station) -> tuple[int, int]:
-    types = ContentType.objects.get_for_models(NetworkNode, NetworkEdge, Connector).values()
-    latest = ObjectChange.objects.filter(station=station, content_type__in=list(types)).aggregate(
-        m=Max("id")
-    )["m"]
-    return (latest or 0, NetworkNode.objects.filter(station=station).count())
+def network_version(station: Station) -> tuple[int, ...]:
+    """Changes to any station's network (services record each) and this station's node count."""
+    return (
+        *change_stamp(NetworkNode, NetworkEdge, Connector),
+        NetworkNode.objects.filter(station=station).count(),
+    )
 
 
 def load_network(station: Station) -> RoutingNetwork:

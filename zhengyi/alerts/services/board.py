@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from zhengyi.alerts.models import Alert, BoardEvent, Unit
-from zhengyi.core.fastsql import insert
+from zhengyi.core.fastsql import insert, insert_many
 from zhengyi.core.models import Station
 
 
@@ -17,3 +17,12 @@ def signal_board(
         raise RuntimeError("board signals are written inside the service's transaction")
     station_id = station if isinstance(station, int) else station.pk
     insert(BoardEvent(station_id=station_id, alert=alert, unit=unit, summary=summary[:200]))
+
+
+def signal_board_many(station_id: int, alerts: list[Alert], summary: str) -> None:
+    """One signal per alert of a batch (each names its alert), in one statement."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("board signals are written inside the service's transaction")
+    insert_many(
+        [BoardEvent(station_id=station_id, alert=a, summary=f"{summary} {a.number}"[:200]) for a in alerts]
+    )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -15,9 +17,9 @@ from django.utils.translation import gettext as _
 from zhengyi.alerts import taxonomy
 from zhengyi.alerts.choices import Status, Step
 from zhengyi.alerts.models import Alert, AlertEvent
-from zhengyi.alerts.services.board import signal_board
-from zhengyi.alerts.services.intake_writer import IntakeWriter
-from zhengyi.alerts.services.numbering import lock_station_intake, next_number
+from zhengyi.alerts.services.board import signal_board_many
+from zhengyi.alerts.services.intake_writer import Entry, IntakeWriter
+from zhengyi.alerts.services.numbering import format_number, last_sequences, local_day, lock_station_intake
 from zhengyi.alerts.services.standards import ensure_standard
 from zhengyi.alerts.services.station_data import (
     StationData,
@@ -27,11 +29,11 @@ from zhengyi.alerts.services.station_data import (
     station_data,
 )
 from zhengyi.alerts.services.vocabulary import classification_problems
-from zhengyi.core.fastsql import insert, select_one
+from zhengyi.core.fastsql import insert_many, select_one
 from zhengyi.core.identifiers import IdentifierError, validate_mobile
 from zhengyi.core.models import Station, User
 from zhengyi.core.permissions import require_for_station
-from zhengyi.core.services.audit import record_change
+from zhengyi.core.services.audit import new_change, record_changes
 from zhengyi.precinct.choices import Level
 
 # A call can be logged a little after it was received, never in the future.
@@ -280,27 +282,52 @@ def _existing(station: Station, key: str, fingerprint: str) -> Alert | None:
 def _store(actor: User, station: Station, alert: Alert) -> None:
     if transaction.get_connection().in_atomic_block:
         with transaction.atomic():
-            _write(actor, station, alert)
+            _write_many([(actor, station, alert, None)])
     else:
         _writer.submit(actor, station, alert)
 
 
-def _write(actor: User, station: Station, alert: Alert) -> None:
-    """The rows of one accepted call, inside the caller's (or the group commit's) transaction."""
-    lock_station_intake(station)
-    alert.number = next_number(station, alert.received_at)
-    insert(alert)
-    insert(
-        AlertEvent(
-            alert=alert,
-            step=Step.RECEIVED,
-            time=alert.received_at,
-            actor=actor,
-            actor_name=actor.display_name or actor.username,
-        )
+def _write_many(entries: Sequence[Entry]) -> None:
+    """The rows of accepted calls, inside the caller's (or the group commit's) transaction.
+
+    A group commit writes its calls together: one number lookup per station and day, and
+    each table's rows in one statement — per call, the statements cost more than the rows.
+    The change records are made in each call's own context, so each keeps its request's
+    correlation id.
+    """
+    by_station: dict[int, tuple[Station, list[Alert]]] = {}
+    for _actor, station, alert, _context in entries:
+        by_station.setdefault(station.pk, (station, []))[1].append(alert)
+    for station, alerts in by_station.values():
+        lock_station_intake(station)
+        last = last_sequences(station, {local_day(a.received_at) for a in alerts})
+        for alert in alerts:  # numbered in the order the calls arrived
+            day = local_day(alert.received_at)
+            last[day] += 1
+            alert.number = format_number(station.code, day, last[day])
+    insert_many([alert for _a, _s, alert, _c in entries])
+    insert_many(
+        [
+            AlertEvent(
+                alert=alert,
+                step=Step.RECEIVED,
+                time=alert.received_at,
+                actor=actor,
+                actor_name=actor.display_name or actor.username,
+            )
+            for actor, _station, alert, _context in entries
+        ]
     )
-    record_change(actor=actor, obj=alert, action="create", related=station)
-    signal_board(station=station, alert=alert, summary=f"受理 {alert.number}")
+    record_changes(
+        [
+            (context or contextvars.copy_context()).run(
+                new_change, actor=actor, obj=alert, action="create", related=station
+            )
+            for actor, station, alert, context in entries
+        ]
+    )
+    for station, alerts in by_station.values():
+        signal_board_many(station.pk, alerts, "受理")
 
 
-_writer = IntakeWriter(_write)
+_writer = IntakeWriter(_write_many)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import close_old_connections, connections, transaction
@@ -38,7 +38,9 @@ MAX_BATCH = 64
 WAIT_SECONDS = 30.0
 IDLE_SECONDS = 1.0
 
-Write = Callable[[User, Station, Alert], None]
+# (actor, station, alert, the caller's context — None: the current one)
+Entry = tuple[User, Station, Alert, contextvars.Context | None]
+WriteMany = Callable[[Sequence[Entry]], None]
 
 
 @dataclass
@@ -52,8 +54,8 @@ class _Pending:
 
 
 class IntakeWriter:
-    def __init__(self, write: Write) -> None:
-        self._write = write
+    def __init__(self, write_many: WriteMany) -> None:
+        self._write_many = write_many
         self._queue: list[_Pending] = []
         self._ready = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -99,8 +101,7 @@ class IntakeWriter:
 
     def _commit(self, batch: list[_Pending]) -> None:
         with transaction.atomic():
-            for item in batch:
-                item.context.run(self._write, item.actor, item.station, item.alert)
+            self._write_many([(item.actor, item.station, item.alert, item.context) for item in batch])
 
     def _one_by_one(self, batch: list[_Pending]) -> None:
         for item in batch:
@@ -108,7 +109,7 @@ class IntakeWriter:
             item.alert._state.adding = True
             try:
                 with transaction.atomic():
-                    item.context.run(self._write, item.actor, item.station, item.alert)
+                    self._write_many([(item.actor, item.station, item.alert, item.context)])
             except BaseException as exc:
                 item.alert.pk = None
                 item.error = exc

@@ -1,6 +1,6 @@
 """警情编号: station code + local day + a five-digit sequence, e.g. ``FT2026112900042``.
 
-One format and one way to find the last number used, for live intake (one call at a time,
+One format and one way to find the last numbers used, for live intake (a group commit's calls,
 under the station's write lock) and the bulk import (a batch of days at once).
 """
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengyi.alerts.models import Alert
-from zhengyi.core.fastsql import select_all, select_one
+from zhengyi.core.fastsql import select_one
 from zhengyi.core.models import Station
 
 SEQUENCE_DIGITS = 5
@@ -38,46 +38,33 @@ def check_station_code(station: Station) -> None:
         )
 
 
-def last_sequences(station: Station, days: Iterable[str]) -> dict[str, int]:
-    """The last sequence number used on each of ``days`` (0 where none), in one query.
+# Days asked in one statement (three parameters each).
+_DAYS_PER_QUERY = 200
 
-    The numbers of a day share a prefix, so each day's maximum is a range of the
-    (station, number) unique index, read from its end.
+
+def last_sequences(station: Station, days: Iterable[str]) -> dict[str, int]:
+    """The last sequence number used on each of ``days`` (0 where none).
+
+    The numbers of a day share a prefix, so each day's maximum is one seek to the end of its
+    range of the (station, number) unique index: a scalar ``MAX`` per day, many days to a
+    statement. (A ``GROUP BY`` over the range reads every number of the day — 8 ms at a busy
+    day's 24,000 calls, paid by every group commit of live intake.)
     """
     wanted = sorted(set(days))
-    if not wanted:
-        return {}
     table = Alert._meta.db_table
     code = station.code
-    width = len(code) + 8
-    # SUBSTR is portable (SQLite, PostgreSQL); the bounds keep it to the wanted days' range.
-    sql = (
-        f"SELECT SUBSTR(number, 1, {width}) AS day_prefix, MAX(number) FROM {table} "
-        "WHERE station_id = %s AND number >= %s AND number <= %s GROUP BY day_prefix"
-    )
-    rows = select_all(sql, [station.pk, f"{code}{wanted[0]}", f"{code}{wanted[-1]}~"], model=Alert)
-    found = {prefix[len(code) :]: last for prefix, last in rows}
-    out = {}
-    for day in wanted:
-        suffix = (found.get(day) or "")[width:]
-        out[day] = int(suffix) if suffix.isdigit() else 0
+    one = f"(SELECT MAX(number) FROM {table} WHERE station_id = %s AND number >= %s AND number <= %s)"
+    out: dict[str, int] = {}
+    for start in range(0, len(wanted), _DAYS_PER_QUERY):
+        chunk = wanted[start : start + _DAYS_PER_QUERY]
+        params: list[object] = []
+        for day in chunk:
+            params += [station.pk, f"{code}{day}", f"{code}{day}~"]
+        row = select_one("SELECT " + ", ".join([one] * len(chunk)), params, model=Alert)
+        for day, last in zip(chunk, row or [None] * len(chunk), strict=True):
+            suffix = (last or "")[len(code) + 8 :]
+            out[day] = int(suffix) if suffix.isdigit() else 0
     return out
-
-
-def next_number(station: Station, received_at: datetime) -> str:
-    """The next free number for a call; the caller holds the station's write lock."""
-    day = local_day(received_at)
-    prefix = f"{station.code}{day}"
-    # The day's last number is the end of its range of the (station, number) index: one seek,
-    # however many calls the day has had.
-    row = select_one(
-        f"SELECT number FROM {Alert._meta.db_table} WHERE station_id = %s AND number >= %s "
-        "AND number <= %s ORDER BY number DESC LIMIT 1",
-        [station.pk, prefix, f"{prefix}~"],
-        model=Alert,
-    )
-    suffix = row[0][len(prefix) :] if row else ""
-    return format_number(station.code, day, (int(suffix) if suffix.isdigit() else 0) + 1)
 
 
 def lock_station_intake(station: Station) -> None:

@@ -4,10 +4,11 @@ and handling standards, loaded in one go.
 The bulk import loads it once per call. Live intake (``receive_alert``) keeps one per station
 in each process and reloads it when the reference data changed: every change to these tables
 goes through a service that writes an ``ObjectChange`` in the same transaction, so the newest
-change id of those kinds is a version stamp costing one indexed query (~10 µs) per call —
-another process's edit is seen by the next call. Stamps are ids from a sequence, and on
-PostgreSQL a transaction can commit a lower id after a higher one was read; the copy is also
-dropped after :data:`MAX_AGE` seconds, which bounds how long such a change can go unseen.
+change of those kinds (``core.selectors.change_stamp``, one indexed query) tells whether the
+copy is current — another process's edit is seen by the next call. Stamps are ids from a
+sequence, and on PostgreSQL a transaction can commit a lower id after a higher one was read;
+the copy is therefore also dropped after :data:`MAX_AGE` seconds, which bounds how long such a
+change can go unseen (a minute: reference data changes by hand, a few times a day).
 """
 
 from __future__ import annotations
@@ -20,15 +21,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import shapely
-from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext as _
 from shapely.geometry import Point, shape
 from shapely.prepared import PreparedGeometry, prep
 
 from zhengyi.alerts import taxonomy
 from zhengyi.alerts.models import HandlingRule, HandlingStandard, Subcategory
-from zhengyi.core.fastsql import select_one
-from zhengyi.core.models import ObjectChange, Station
+from zhengyi.core.models import Station
+from zhengyi.core.selectors import change_stamp
 from zhengyi.precinct.models import Building, Landmark, Space, Zone
 
 MAX_AGE = 60.0
@@ -139,21 +139,10 @@ def outside_message(station: Station, lon: float, lat: float) -> str:
 _REFERENCE_MODELS = (Station, Zone, Building, Landmark, Space, Subcategory, HandlingStandard, HandlingRule)
 _lock = threading.Lock()
 _cache: dict[int, tuple[tuple[int, ...], float, StationData]] = {}
-_stamp_sql: str | None = None
 
 
 def _stamp() -> tuple[int, ...]:
-    global _stamp_sql
-    if _stamp_sql is None:
-        table = ObjectChange._meta.db_table
-        ct_column = ObjectChange._meta.get_field("content_type").column
-        types = ContentType.objects.get_for_models(*_REFERENCE_MODELS).values()
-        # One indexed max per kind: SQLite answers each from the index's last entry.
-        _stamp_sql = "SELECT " + ", ".join(
-            f"(SELECT MAX(id) FROM {table} WHERE {ct_column} = {int(ct.pk)})" for ct in types
-        )
-    row = select_one(_stamp_sql, [], model=ObjectChange)
-    return tuple(v or 0 for v in row or ())
+    return change_stamp(*_REFERENCE_MODELS)
 
 
 def station_data(station: Station | int) -> StationData:

@@ -76,11 +76,16 @@ class DatabaseWrapper(base.DatabaseWrapper):
         _ensure_checkpointer(str(conn_params.get("database", "")))
         return conn
 
-    def _start_transaction_under_autocommit(self) -> None:
+    def take_write_turn(self) -> None:
+        """This process's write turn, released by the commit or rollback that ends the transaction
+        (also for code that begins its transaction on the raw connection, like the ledger)."""
         timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 20))
         if not _write_lock.acquire(timeout=timeout):
             raise OperationalError(f"database is locked: no write turn within {timeout:.0f} s")
         self._holds_write_lock = True
+
+    def _start_transaction_under_autocommit(self) -> None:
+        self.take_write_turn()
         try:
             super()._start_transaction_under_autocommit()  # type: ignore[misc]
         except BaseException:

@@ -14,7 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
 from zhengyi.core.current import current_origin
-from zhengyi.core.fastsql import insert
+from zhengyi.core.fastsql import insert, insert_many
 from zhengyi.core.models import AccessLog, ObjectChange, User
 from zhengyi.core.pii import PersonalDataField, mask
 
@@ -121,6 +121,24 @@ def record_change(
     )
     insert(change)  # every service writes one; see zhengyi/core/fastsql.py for why not save()
     return change
+
+
+def new_change(
+    *, actor: User, obj: models.Model, action: str, related: models.Model | None = None, message: str = ""
+) -> ObjectChange:
+    """The unsaved record of one change, for a writer that inserts the records of many changes
+    at once (:func:`record_changes`); taken in the context of the request that made the change,
+    whose correlation id it keeps."""
+    after = None if action == ObjectChange.Action.DELETE else snapshot(obj)
+    return _change(
+        actor=actor, obj=obj, action=action, before=None, after=after, related=related, message=message
+    )
+
+
+def record_changes(changes: Sequence[ObjectChange]) -> None:
+    """Insert records made by :func:`new_change`, inside the service's transaction."""
+    _require_atomic()
+    insert_many(changes)
 
 
 def record_created_bulk(

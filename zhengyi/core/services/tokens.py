@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from zhengyi.core.fastsql import from_row, select_one
+from zhengyi.core.fastsql import convert_row, from_row, select_one
 from zhengyi.core.models import ApiToken, User
 from zhengyi.core.services.audit import record_change, snapshot
 
@@ -50,7 +50,7 @@ def user_for_token(token: str) -> User | None:
     user = from_row(User, _USER_COLUMNS, row[2:])
     if not user.is_active:  # type: ignore[attr-defined]
         return None
-    last_used_at = from_row(ApiToken, ["id", "last_used_at"], [token_id, last_used_raw]).last_used_at  # type: ignore[attr-defined]
+    (last_used_at,) = convert_row(ApiToken, ["last_used_at"], [last_used_raw])
     # A use timestamp, not an audited change: it records no decision. Written at most once a
     # minute, so a busy client does not add a write to every request.
     now = timezone.now()
