@@ -64,6 +64,14 @@ class Env(BaseSettings):
     ledger_witnesses_required: int = Field(default=0, ge=0, le=100)
     # A mirror: the log's verifier keys it trusts (comma-separated note vkeys).
     ledger_log_keys: str = ""
+    # The sunshine portal (docs/sunshine.md). public_only serves only the public side — /public/,
+    # the ledger's public pages, static files — for a deployment on the internet side.
+    public_only: bool = False
+    # Counts below this in published alert summaries are shown as "<N" (with complements).
+    sunshine_small_count: int = Field(default=5, ge=1, le=100)
+    # Progress lookups allowed per client address per window.
+    sunshine_lookup_limit: int = Field(default=10, ge=1, le=10_000)
+    sunshine_lookup_window_s: int = Field(default=600, ge=10, le=86_400)
 
 
 @lru_cache(maxsize=1)

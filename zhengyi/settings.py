@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "zhengyi.alerts",
     "zhengyi.ledger",
     "zhengyi.alliances",
+    "zhengyi.cases",
+    "zhengyi.sunshine",
 ]
 
 MIDDLEWARE = [
@@ -66,7 +68,12 @@ MIDDLEWARE = [
     "zhengyi.core.middleware.SecurityHeadersMiddleware",
 ]
 
-ROOT_URLCONF = "zhengyi.urls"
+# ZHENGYI_PUBLIC_ONLY: the public portal alone (zhengyi/urls_public.py; docs/sunshine.md).
+PUBLIC_ONLY = ENV.public_only
+ROOT_URLCONF = "zhengyi.urls_public" if PUBLIC_ONLY else "zhengyi.urls"
+SUNSHINE_SMALL_COUNT = ENV.sunshine_small_count
+SUNSHINE_LOOKUP_LIMIT = ENV.sunshine_lookup_limit
+SUNSHINE_LOOKUP_WINDOW = ENV.sunshine_lookup_window_s
 WSGI_APPLICATION = "zhengyi.wsgi.application"
 AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "core:login"

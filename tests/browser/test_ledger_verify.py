@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 
 from tests.browser.conftest import watch_errors
-from zhengyi.ledger import entries, storage
+from zhengyi.ledger import entries, keys, note, storage
 from zhengyi.ledger.services import log as ledger
 
 pytestmark = [
@@ -24,10 +25,20 @@ pytestmark = [
 KIND = "browser_test_note"
 
 
-@pytest.fixture
-def logged(transactional_db: Any) -> Iterator[int]:
+def _key_with_plus(wanted: bool) -> str:
+    """A log key whose base64 part does (or does not) contain "+": vkeys are name+id+key, and
+    a verifier that splits at every "+" misreads such a key (the bug this test first caught)."""
+    while True:
+        skey, vkey = note.generate_key(settings.LEDGER_ORIGIN)
+        if ("+" in vkey.split("+", 2)[2]) == wanted:
+            return skey
+
+
+@pytest.fixture(params=[True, False], ids=["key-with-plus", "key-without-plus"])
+def logged(request: Any, transactional_db: Any) -> Iterator[int]:
     storage.forget()
     storage.clear_caches()
+    keys.write_secret(keys.key_path(), _key_with_plus(request.param) + "\n")
     entries.KINDS[KIND] = entries.Kind(KIND, "a test entry", public=("n", "text"))
     with transaction.atomic():
         ledger.append_many([ledger.EntryInput(KIND, {"n": i, "text": f"通报 {i}"}) for i in range(7)])

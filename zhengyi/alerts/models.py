@@ -229,6 +229,8 @@ class Unit(StationScoped):
         FOOT_PATROL = "foot_patrol", _("步巡")
         MOTORCYCLE = "motorcycle", _("摩托巡逻")
         TEAM = "team", _("专业队")
+        # A team of an alliance's guards on duty (zhengyi.alliances keeps the team ↔ unit link).
+        GUARD_TEAM = "guard_team", _("保安队")
 
     class UnitStatus(models.TextChoices):
         AVAILABLE = "available", _("空闲")
@@ -247,6 +249,9 @@ class Unit(StationScoped):
     lon = models.FloatField(_("经度"), null=True, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     position_at = models.DateTimeField(_("位置更新时间"), null=True, blank=True)
+    # When the unit's shift ends, for units whose duty follows a roster (guard teams): past it
+    # the unit is not recommended or sent, and clearing its last alert takes it off duty.
+    duty_until = models.DateTimeField(_("值守结束时间"), null=True, blank=True)
     # Who works the unit this shift; set by the dispatcher through ``set_unit_crew``.
     crew: models.ManyToManyField[User, UnitCrew] = models.ManyToManyField(
         settings.AUTH_USER_MODEL,

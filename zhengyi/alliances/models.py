@@ -353,3 +353,8 @@ class RosterAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.guard} {self.date} {self.shift.code}"
+
+
+from zhengyi.alliances import models_training as models_training  # noqa: E402  (rotating training, 轮训)
+from zhengyi.alliances.models_catches import Catch  # noqa: E402,F401  (反扒队 catches, linked to cases)
+from zhengyi.alliances.models_operations import DutyUnit, Inspection, InspectionItem, Rectification  # noqa: E402,F401

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from zhengyi.alliances import views, views_roster
+from zhengyi.alliances import views, views_catches, views_roster
 
 app_name = "alliances"
 urlpatterns = [
@@ -17,4 +17,8 @@ urlpatterns = [
     path("rosters/<int:pk>/roster.csv", views_roster.roster_csv, name="roster_csv"),
     path("rosters/<int:pk>/roster.xlsx", views_roster.roster_xlsx, name="roster_xlsx"),
     path("my-week/", views_roster.my_week, name="my_week"),
+    path("catches/", views_catches.catch_list, name="catch_list"),
+    path("catches/new/", views_catches.catch_add, name="catch_add"),
+    path("", include("zhengyi.alliances.urls_operations")),  # 值守、检查与贡献; create/edit pages
+    path("", include("zhengyi.alliances.urls_training")),  # 轮训: textbook, cohorts, certificates
 ]

@@ -17,8 +17,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav_items": []}
     from zhengyi.alerts.models import Alert, HandlingStandard, Unit
     from zhengyi.alliances.models import Alliance, Guard
+    from zhengyi.cases.models import Case
     from zhengyi.core.models import AccessLog, ObjectChange
     from zhengyi.precinct.models import Building, Landmark, PropertyCompany, Zone
+    from zhengyi.sunshine.models import Publication
 
     items = [(_("首页"), reverse("core:home"), True)]
     items += [
@@ -40,6 +42,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (_("联盟"), reverse("alliances:list"), can(user, "view", Alliance)),
         (_("保安员"), reverse("alliances:guard_list"), can(user, "view", Guard)),
         (_("我的排班"), reverse("alliances:my_week"), hasattr(user, "guard")),
+        (_("阳光平台"), reverse("sunshine:index"), can(user, "view", Publication)),
+        (_("案件"), reverse("cases:list"), can(user, "view", Case)),
     ]
     path = request.path
     shown = [(label, url) for label, url, ok in items if ok]

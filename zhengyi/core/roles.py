@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 CORE_REFERENCE = ["core.station", "core.bureau", "core.role", "core.rolerule"]
 PRECINCT_MAP = [
@@ -47,8 +47,27 @@ ALLIANCES = [
     "alliances.coverageneed",
     "alliances.roster",
     "alliances.rosterassignment",
+    # 轮训: textbook, courses, cohorts, attendance, exams, certificates (docs/training.md).
+    "alliances.textbookmodule",
+    "alliances.textbookversion",
+    "alliances.trainingcourse",
+    "alliances.coursemodule",
+    "alliances.trainingcohort",
+    "alliances.trainingsession",
+    "alliances.attendance",
+    "alliances.examresult",
+    "alliances.certificate",
+    # 反扒队抓获, each linked to its case and suspect (docs/alliances.md).
+    "alliances.catch",
 ]
 ALLIANCES_PII = ["alliances.guard", "alliances.memberorganisation"]
+# 值守与检查: guard teams' units on the board, inspections of member organisations.
+ALLIANCES_OPS = [
+    "alliances.dutyunit",
+    "alliances.inspection",
+    "alliances.inspectionitem",
+    "alliances.rectification",
+]
 PRECINCT_PUBLICISH = ["precinct.space", "precinct.zone", "precinct.building", "precinct.landmark"]
 EDIT = ["add", "change", "delete"]
 
@@ -115,10 +134,12 @@ ROLES: list[RoleDef] = [
                     *LEDGER_PUBLIC,
                     "ledger.entrysalt",
                     *ALLIANCES,
+                    *ALLIANCES_OPS,
                 ],
                 "view",
             ),
             _grant(PRECINCT_MAP, *EDIT),
+            _grant(["alliances.inspection"], "view_pii"),
             _grant(["alerts.handlingstandard", "alerts.handlingrule", "alerts.unit"], "add", "change"),
             _grant(["alerts.alert", "alerts.alertevent", "alerts.assignment"], "add", "change"),
             _grant(["alerts.unitcrew"], "add", "delete"),
@@ -164,6 +185,11 @@ ROLES: list[RoleDef] = [
             # 联盟与培训 are the community officer's: guards, members, rosters and swaps.
             _grant(ALLIANCES, "view", *EDIT),
             _grant(ALLIANCES_PII, "view_pii"),
+            # Inspects member organisations and writes them up; the duty units are the
+            # sync job's to change, so the officer only sees them.
+            _grant(ALLIANCES_OPS, "view"),
+            _grant(["alliances.inspection", "alliances.inspectionitem", "alliances.rectification"], *EDIT),
+            _grant(["alliances.inspection"], "view_pii"),
         ),
     ),
     RoleDef(
@@ -174,7 +200,12 @@ ROLES: list[RoleDef] = [
         _grant(["core.station", *PRECINCT_PUBLICISH], "view"),
         # Only their own organisation's guards (and the rosters of the alliance they are in);
         # as the employer they may see their own guards' names and phones in clear.
-        own=_merge(_grant(ALLIANCES, "view"), _grant(["alliances.guard"], "view_pii")),
+        own=_merge(
+            _grant(ALLIANCES, "view"),
+            _grant(["alliances.guard"], "view_pii"),
+            # Their organisation's inspections (which they sign) and their teams' duty units.
+            _grant(ALLIANCES_OPS, "view"),
+        ),
     ),
     RoleDef(
         "guard_lead",
@@ -183,7 +214,7 @@ ROLES: list[RoleDef] = [
         "本队排班、签到与事件",
         _grant(["core.station", *PRECINCT_PUBLICISH], "view"),
         # The lead works for a member organisation and sees its guards and rosters, masked.
-        own=_grant(ALLIANCES, "view"),
+        own=_grant([*ALLIANCES, *ALLIANCES_OPS], "view"),
     ),
     RoleDef("public", "公众", "Member of the public", "阳光平台：公开信息与本人案件查询", {}),
     RoleDef(
@@ -200,11 +231,85 @@ ROLES: list[RoleDef] = [
                 *ALERTS_REFERENCE,
                 *LEDGER_PUBLIC,
                 *ALLIANCES,
+                *ALLIANCES_OPS,
             ],
             "view",
         ),
         reads_across_stations=True,
     ),
+]
+
+# 阳光平台 (zhengyi/sunshine): officers who write for the public draft; the station head reviews
+# and publishes (reviewer ≠ author is the service's rule); community officers answer feedback.
+SUNSHINE = [
+    "sunshine.publication",
+    "sunshine.publicationversion",
+    "sunshine.withdrawal",
+    "sunshine.progressentry",
+    "sunshine.feedback",
+]
+_SUNSHINE_GRANTS: dict[str, dict[str, list[str]]] = {
+    "station_head": _merge(
+        _grant([*SUNSHINE, "sunshine.lookupthrottle"], "view"),
+        _grant(SUNSHINE, "add", "change"),
+        _grant(["sunshine.publicationversion", "sunshine.feedback"], "view_pii"),
+    ),
+    "community_officer": _merge(
+        _grant(SUNSHINE, "view"),
+        _grant(["sunshine.publication", "sunshine.publicationversion"], "add"),
+        _grant(["sunshine.feedback"], "change", "view_pii"),
+    ),
+    "investigator": _merge(
+        _grant(SUNSHINE, "view"), _grant(["sunshine.publication", "sunshine.publicationversion"], "add")
+    ),
+    "bureau": _grant(SUNSHINE, "view"),
+}
+_SUNSHINE_OWN: dict[str, dict[str, list[str]]] = {
+    # A drafting officer edits and sees in clear only the drafts they wrote.
+    "community_officer": _grant(["sunshine.publicationversion"], "change", "view_pii"),
+    "investigator": _grant(["sunshine.publicationversion"], "change", "view_pii"),
+}
+ROLES = [
+    replace(
+        r,
+        rules=_merge(r.rules, _SUNSHINE_GRANTS.get(r.code, {})),
+        own=_merge(r.own, _SUNSHINE_OWN.get(r.code, {})),
+    )
+    for r in ROLES
+]
+
+# 案件 (zhengyi/cases, docs/cases.md): investigators open and work the station's cases and see
+# their own cases' parties in clear; the station head reads every case (and its parties in
+# clear); officers and the sub-bureau read the case files, masked, without the documents.
+# Dispatchers get nothing: 受案 is the investigating officer's legal act, not the call-taker's.
+CASES = [
+    "cases.case",
+    "cases.stagechange",
+    "cases.party",
+    "cases.measure",
+    "cases.extension",
+    "cases.document",
+]
+CASES_READ = [c for c in CASES if c != "cases.document"]
+_CASES_GRANTS: dict[str, dict[str, list[str]]] = {
+    "station_head": _merge(_grant(CASES, "view"), _grant(["cases.party"], "view_pii")),
+    "investigator": _grant(CASES, "view", "add", "change"),
+    "officer": _grant(CASES_READ, "view"),
+    # The community officer records the 反扒队's catches against the suspects of cases, so
+    # reads cases as any officer does (parties masked, no documents).
+    "community_officer": _grant(CASES_READ, "view"),
+    "bureau": _grant(CASES_READ, "view"),
+}
+_CASES_OWN: dict[str, dict[str, list[str]]] = {
+    "investigator": _grant(["cases.party"], "view_pii"),
+}
+ROLES = [
+    replace(
+        r,
+        rules=_merge(r.rules, _CASES_GRANTS.get(r.code, {})),
+        own=_merge(r.own, _CASES_OWN.get(r.code, {})),
+    )
+    for r in ROLES
 ]
 
 ROLE_CODES = [r.code for r in ROLES]

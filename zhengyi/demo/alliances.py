@@ -94,6 +94,14 @@ def _shifts(actor: User, alliance: Alliance, zone: Zone, needs: dict[str, int], 
                 rosters.set_need(actor=actor, shift=shift, min_guards=need + weekend_night, weekday=weekday)
 
 
+def roster_monday(today: date) -> date:
+    """The first day of the demo's rosters: the Monday of yesterday's week, so that yesterday's
+    night shift — still running early on a Monday morning — is rostered too, and guard teams are
+    on duty on the board at whatever hour the demo is loaded."""
+    yesterday = today - timedelta(days=1)
+    return yesterday - timedelta(days=yesterday.weekday())
+
+
 def load_alliances(*, actor: User, station: Station, today: date, seed: int) -> list[str]:
     """Create both alliances (once) and their rosters; returns lines to print."""
     if Alliance.objects.filter(station=station).exists():
@@ -166,7 +174,7 @@ def load_alliances(*, actor: User, station: Station, today: date, seed: int) -> 
         _shifts(actor, circle, z, {"D": 3, "E": 4}, weekend_night=0)
 
     _link_accounts(actor, members[0], company, squad[0])
-    monday = today - timedelta(days=today.weekday())
+    monday = roster_monday(today)
     for alliance in (bar, circle):
         outcome = rosters.generate_roster(
             actor=actor, alliance=alliance, start=monday, days=ROSTER_DAYS, time_limit=TIME_LIMIT_S
@@ -195,3 +203,142 @@ def _link_accounts(actor: User, bar: MemberOrganisation, company: MemberOrganisa
         people.update_guard(
             actor=actor, guard=lead, changes={"name": lead_user.display_name or "吴队长", "user": lead_user}
         )
+
+
+# ----------------------------------------------------------------------------- 值守、检查与贡献
+
+DEMO_HANDLED = [  # (zone kind, category, subcategory, description): calls a guard team took
+    ("bar_street", "public_order", "fight", "酒吧门口两名醉酒顾客发生推搡"),
+    ("bar_street", "dispute", "consumer", "顾客与酒吧因账单发生纠纷"),
+    ("bar_street", "criminal", "theft", "顾客手机在卡座被盗"),
+    ("business", "criminal", "theft", "商场内顾客钱包被扒窃"),
+    ("business", "dispute", "consumer", "顾客与商户因退货发生争执"),
+]
+
+
+def load_operations(*, actor: User, station: Station, today: date) -> list[str]:
+    """Guard teams on the board, signed inspections and alerts handled by guard units (once)."""
+    from zhengyi.alliances.models import Inspection, Team
+    from zhengyi.alliances.services import inspections
+    from zhengyi.alliances.services.duty import sync_duty_units
+
+    if Inspection.objects.filter(organisation__alliance__station=station).exists():
+        return ["值守与检查演示数据已存在"]
+    bar = Alliance.objects.filter(station=station, kind=Alliance.Kind.BAR_STREET).first()
+    circle = Alliance.objects.filter(station=station, kind=Alliance.Kind.BUSINESS_CIRCLE).first()
+    if bar is None or circle is None:
+        return ["未找到演示联盟，跳过值守与检查"]
+    if not Team.objects.filter(alliance=bar).exists():
+        # The guards of the first four bars (40): enough that some of them work most shifts.
+        guards = [g for member in bar.members.order_by("pk")[:4] for g in member.guards.order_by("pk")]
+        people.create_team(actor=actor, alliance=bar, name="酒吧街巡逻队", lead=guards[0], members=guards)
+    synced = sync_duty_units(station=station, actor=actor)
+    lines = [f"值守单位：{len(synced.on_duty)} 个在岗（{'、'.join(synced.on_duty) or '无'}）"]
+    lines += _demo_inspections(actor, bar, circle, today, inspections)
+    lines.append(_demo_handled(station, synced.on_duty))
+    return lines
+
+
+def _demo_inspections(actor: User, bar: Alliance, circle: Alliance, today: date, svc: Any) -> list[str]:
+    officer = User.objects.filter(username="community").first() or actor
+    items_ok = [svc.ItemInput(code, str(text), "pass") for code, text in svc.CHECKLIST]
+    items_footage = [
+        svc.ItemInput(code, str(text), "fail", "监控录像仅保存 15 日，报警记录未归档")
+        if code == "footage"
+        else svc.ItemInput(code, str(text), "pass")
+        for code, text in svc.CHECKLIST
+    ]
+    first_bar = bar.members.order_by("pk").first()
+    company = circle.members.filter(kind="security_company").first()
+    mall = circle.members.filter(kind="property").first()
+    made = 0
+    if first_bar is not None:
+        done = svc.create_inspection(
+            actor=officer,
+            organisation=first_bar,
+            inspection_date=today - timedelta(days=40),
+            items=items_ok,
+            place=first_bar.name,
+            summary="例行检查：保安员持证上岗，台账齐全。",
+        )
+        svc.sign_as_officer(actor=officer, inspection=done)
+        staff = first_bar.staff.first()
+        if staff is not None:  # 周物业 signs on their own phone
+            svc.sign_as_representative(actor=staff, inspection=done)
+        else:
+            svc.sign_as_representative(actor=officer, inspection=done, name="王经理", attest=True)
+        made += 1
+    if company is not None:
+        signed = svc.create_inspection(
+            actor=officer,
+            organisation=company,
+            inspection_date=today - timedelta(days=12),
+            items=items_footage,
+            rectifications=[
+                svc.RectificationInput(
+                    "监控录像、报警记录保存期限调整为不少于30日并建档", today + timedelta(days=18)
+                )
+            ],
+            place="鹏安保安服务公司值班室",
+            summary="监控资料保存期限不足，责令整改。",
+        )
+        svc.sign_as_officer(actor=officer, inspection=signed)
+        # The company's representative signs on the officer's tablet, the officer attesting.
+        svc.sign_as_representative(actor=officer, inspection=signed, name="陈经理", attest=True)
+        made += 1
+    if mall is not None:
+        svc.create_inspection(
+            actor=officer,
+            organisation=mall,
+            inspection_date=today,
+            items=items_ok,
+            place="购物公园商场管理处",
+            summary="检查进行中，待双方签名。",
+        )
+        made += 1
+    return [f"检查：{made} 份（2 份双方已签，其中 1 份有未完成整改）"]
+
+
+def _demo_handled(station: Station, on_duty: list[str]) -> str:
+    """Calls taken by guard teams on duty now, through the alerts services (intake → 指令 → 处置)."""
+    from zhengyi.alerts.models import Unit
+    from zhengyi.alerts.services.dispatch import advance_assignment, dispatch_unit
+    from zhengyi.alerts.services.intake import AlertInput, receive_alert
+
+    dispatcher = User.objects.filter(username="dispatcher", station=station).first()
+    if dispatcher is None or not on_duty:
+        return "保安队处置警情：当前无在岗保安队，未生成"
+    units = list(Unit.objects.filter(station=station, code__in=on_duty).select_related("duty_team__zone"))
+    handled = 0
+    for n, (zone_kind, category, sub, text) in enumerate(DEMO_HANDLED):
+        unit = next(
+            (
+                u
+                for u in units
+                if u.duty_team.zone.kind == zone_kind and u.status == Unit.UnitStatus.AVAILABLE
+            ),
+            None,
+        )
+        building = (
+            Building.objects.filter(station=station, zone=unit.duty_team.zone).order_by("code").first()
+            if unit
+            else None
+        )
+        if unit is None or building is None:
+            continue
+        alert, _created = receive_alert(
+            actor=dispatcher,
+            station=station,
+            data=AlertInput(
+                category=category, subcategory=sub, source="guard", building_id=building.pk, description=text
+            ),
+            idempotency_key=f"demo-guard-{n}",
+        )
+        assignment = dispatch_unit(actor=dispatcher, alert=alert, unit=unit)
+        advance_assignment(actor=dispatcher, assignment=assignment, step="en_route")
+        advance_assignment(actor=dispatcher, assignment=assignment, step="on_scene")
+        if n < len(DEMO_HANDLED) - 1:  # the last stays on scene: the board shows a guard team at work
+            advance_assignment(actor=dispatcher, assignment=assignment, step="cleared", note="保安队处置完毕")
+        unit.refresh_from_db()
+        handled += 1
+    return f"保安队处置警情：{handled} 起"

@@ -80,9 +80,35 @@ KINDS: dict[str, Kind] = {
             committed=("published_by", "note"),
         ),
         Kind(
+            "case_stage",
+            "案件进入一个办理阶段 / a case moves to a stage of its procedure",
+            public=("station", "case_kind", "stage"),
+            committed=("case_number", "actor"),
+        ),
+        Kind(
             "log_key",
             "日志换用新签名密钥 / the log rotates to a new signing key",
             public=("new_vkey", "old_vkey"),
+        ),
+        # 阳光平台 (zhengyi/sunshine): digests of the public text, never the internal draft.
+        Kind(
+            "publication",
+            "阳光平台发布或更正一条公开信息 / the portal publishes or corrects a publication",
+            public=("station", "number", "category", "version", "title_sha256", "text_sha256"),
+            optional=("corrects", "step", "step_on"),
+            committed=("author", "reviewer"),
+        ),
+        Kind(
+            "publication_withdrawal",
+            "阳光平台撤回一条公开信息 / the portal withdraws a publication",
+            public=("station", "number", "version", "reason_sha256"),
+            committed=("withdrawn_by",),
+        ),
+        Kind(
+            "feedback_reply",
+            "阳光平台公开一条留言及官方答复 / the portal publishes a message with its official reply",
+            public=("station", "number", "message_sha256", "reply_sha256"),
+            committed=("replied_by",),
         ),
     ]
 }
@@ -297,3 +323,8 @@ def rules_digest(rules: Sequence[Mapping[str, Any]]) -> str:
     published rules can check them against the log."""
     ordered = sorted(rules, key=lambda r: (r["category"], r.get("zone_kind", "")))
     return hashlib.sha256(canonical_json(list(ordered))).hexdigest()
+
+
+def text_digest(text: str) -> str:
+    """SHA-256 (hex) of a published text's UTF-8 bytes, as the page that shows it says."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

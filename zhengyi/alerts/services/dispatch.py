@@ -37,10 +37,11 @@ class Recommendation:
 def recommend_units(*, user: User, alert: Alert, limit: int = 10) -> list[Recommendation]:
     """Available units of the alert's station, fastest first — one search for all of them."""
     require(user, "view", alert)
+    now = timezone.now()
     units = [
         u
         for u in Unit.objects.filter(station=alert.station, status=Unit.UnitStatus.AVAILABLE)
-        if u.lon is not None
+        if u.lon is not None and not _duty_over(u, now)
     ]
     if not units or alert.lon is None or alert.lat is None:
         return []
@@ -59,6 +60,11 @@ def recommend_units(*, user: User, alert: Alert, limit: int = 10) -> list[Recomm
     by_id = {u.pk: u for u in units}
     ranked = rank_units(network, target, positions)
     return [Recommendation(by_id[int(r.unit_id)], r.eta_s, r.mode, r.reachable) for r in ranked[:limit]]
+
+
+def _duty_over(unit: Unit, now: datetime) -> bool:
+    """A rostered unit whose shift has ended, before the duty sync has marked it off duty."""
+    return unit.duty_until is not None and unit.duty_until <= now
 
 
 def _event(
@@ -96,6 +102,8 @@ def dispatch_unit(*, actor: User, alert: Alert, unit: Unit, eta_s: float | None 
         raise PermissionDenied(_("只能指派本所的出警单位"))
     alert = _locked_open_alert(alert)
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    if unit.status == Unit.UnitStatus.AVAILABLE and _duty_over(unit, timezone.now()):
+        raise UnitUnavailable(_("%(unit)s 的值守已结束，请选择其他单位") % {"unit": unit.name})
     if unit.status != Unit.UnitStatus.AVAILABLE:
         current = Assignment.objects.filter(unit=unit, active=True).select_related("alert").first()
         if current is not None:
@@ -168,6 +176,9 @@ def advance_assignment(*, actor: User, assignment: Assignment, step: str, note: 
     if step == Step.CLEARED:
         assignment.active = False
     assignment.save()
+    # A guard team kept on its alert past the end of its shift goes off duty when it clears.
+    if unit_status == Unit.UnitStatus.AVAILABLE and _duty_over(unit, now):
+        unit_status = Unit.UnitStatus.OFF_DUTY
     unit.status = unit_status
     unit.save(update_fields=["status"])
     if getattr(alert, field) is None:

@@ -27,6 +27,7 @@ from zhengyi.alliances.models import (
     RosterAssignment,
     ShiftTemplate,
 )
+from zhengyi.alliances.services.duty import sync_after_commit
 from zhengyi.core.models import User
 from zhengyi.core.permissions import require, require_for_station
 from zhengyi.core.pii import mask
@@ -319,6 +320,7 @@ def publish_roster(*, actor: User, roster: Roster) -> Roster:
     roster.status = Roster.Status.PUBLISHED
     roster.save(update_fields=["status"])
     record_change(actor=actor, obj=roster, action="update", before=before, message="发布")
+    sync_after_commit(roster.alliance.station_id)  # guard teams on duty follow the roster
     return roster
 
 
@@ -375,4 +377,6 @@ def swap_assignment(*, actor: User, assignment: RosterAssignment, new_guard: Gua
         related=roster,
         message=f"换班 {old} → {new_guard}",
     )
+    if roster.status == Roster.Status.PUBLISHED:
+        sync_after_commit(roster.alliance.station_id)
     return assignment

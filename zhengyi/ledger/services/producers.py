@@ -57,3 +57,76 @@ def log_handling_standard(*, standard: Any, rules: Sequence[RuleLike], actor: Us
     }
     private = {"published_by": actor.username, "note": standard.note or ""}
     return append("handling_standard", fields, obj=standard, private=private)
+
+
+# ---------------------------------------------------------------------------------------------
+# 阳光平台 (zhengyi/sunshine): what the portal published, corrected, withdrew and answered. Public
+# fields are digests of the public text (anyone holding the page can check it); who wrote and
+# who approved are committed, not shown.
+
+
+def log_publication(*, version: Any, corrects: int | None = None) -> int:
+    """A published version of a publication; ``corrects`` names the version it replaces."""
+    pub = version.publication
+    fields: dict[str, Any] = {
+        "station": pub.station.code,
+        "number": pub.number,
+        "category": pub.kind,
+        "version": int(version.version),
+        "title_sha256": entries.text_digest(version.title),
+        "text_sha256": entries.text_digest(version.text),
+    }
+    if corrects is not None:
+        fields["corrects"] = int(corrects)
+    private = {"author": version.author.username, "reviewer": version.reviewer.username}
+    return append("publication", fields, obj=version, private=private)
+
+
+def log_progress_step(*, entry: Any, version: Any, actor: User) -> int:
+    """One progress step on a publication's public timeline (kind ``publication`` with ``step``)."""
+    pub = version.publication
+    fields: dict[str, Any] = {
+        "station": pub.station.code,
+        "number": pub.number,
+        "category": pub.kind,
+        "version": int(version.version),
+        "title_sha256": entries.text_digest(version.title),
+        "text_sha256": entries.text_digest(entry.text),
+        "step": int(entry.seq),
+        "step_on": entry.on.isoformat(),
+    }
+    private = {"author": actor.username, "reviewer": actor.username}
+    return append("publication", fields, obj=entry, private=private)
+
+
+def log_publication_withdrawal(*, withdrawal: Any, version: Any, actor: User) -> int:
+    pub = withdrawal.publication
+    fields = {
+        "station": pub.station.code,
+        "number": pub.number,
+        "version": int(version.version),
+        "reason_sha256": entries.text_digest(withdrawal.reason),
+    }
+    return append("publication_withdrawal", fields, obj=withdrawal, private={"withdrawn_by": actor.username})
+
+
+def log_feedback_reply(*, feedback: Any, actor: User) -> int:
+    fields = {
+        "station": feedback.station.code,
+        "number": feedback.number,
+        "message_sha256": entries.text_digest(feedback.public_subject + "\n" + feedback.public_message),
+        "reply_sha256": entries.text_digest(feedback.reply),
+    }
+    return append("feedback_reply", fields, obj=feedback, private={"replied_by": actor.username})
+
+
+def log_case_stage(*, case: Any, stage: str, actor: User) -> int:
+    """A case enters a stage (kind ``case_stage``), 受案 included.
+
+    Public: the station's code, the case's kind (``criminal``/``administrative``) and the stage
+    code. Committed, not shown: the case number (a party holding it and the salt can check when
+    their case moved) and who moved it.
+    """
+    fields = {"station": case.station.code, "case_kind": case.kind, "stage": stage}
+    private = {"case_number": case.number, "actor": actor.username}
+    return append("case_stage", fields, obj=case, private=private)

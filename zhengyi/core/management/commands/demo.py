@@ -79,6 +79,10 @@ class Command(AuditedCommand):
         )
         for external_id, reasons in result.rejected[:10]:
             self.stderr.write(f"  - {external_id}: {'; '.join(reasons)}")
+        from zhengyi.demo.cases import load_cases
+
+        for line in load_cases(station=futian, seed=options["seed"]):
+            self.stdout.write(line)  # 案件：传销案、写字楼盗窃案与一般案件
         ensure_accounts(actor=actor)
         from zhengyi.demo.alliances import load_alliances
 
@@ -86,6 +90,29 @@ class Command(AuditedCommand):
         for line in load_alliances(
             actor=actor, station=futian, today=timezone.localdate(), seed=options["seed"]
         ):
+            self.stdout.write(line)
+        from zhengyi.demo.alliances import load_operations
+
+        for line in load_operations(actor=actor, station=futian, today=timezone.localdate()):
+            self.stdout.write(line)  # 值守、检查与贡献
+        from zhengyi.demo.training import load_training
+
+        self.stderr.write("轮训 / rotating training")
+        for line in load_training(
+            actor=actor, station=futian, today=timezone.localdate(), seed=options["seed"]
+        ):
+            self.stdout.write(line)
+        from zhengyi.demo.catches import load_catches
+
+        for line in load_catches(
+            actor=actor, station=futian, today=timezone.localdate(), seed=options["seed"]
+        ):
+            self.stdout.write(line)  # 反扒队抓获, each a theft case
+        # 阳光平台: last, after the cases demo (its key cases become 重点案件 on the portal).
+        from zhengyi.demo.sunshine import load_sunshine
+
+        self.stderr.write("阳光平台 / the sunshine portal")
+        for line in load_sunshine(station=futian):
             self.stdout.write(line)
         self.stdout.write(f"演示数据就绪，用时 {time.monotonic() - started:.1f} 秒")
         self._print_accounts()

@@ -170,6 +170,9 @@ class Command(BaseCommand):
                 str(STREAMS_PER_WORKER),
                 "zhengyi.asgi_stream:application",
             ],
+            # Background work: guard teams go on and off duty as their rosters say, with
+            # nobody clicking (state in the database, so any number of app servers is fine).
+            "duty": [sys.executable, "-m", "zhengyi.cli", "alliances", "sync-duty", "--every", "60"],
         }
         self.stdout.write(
             f"正义街1号 · Zhengyi: http://{host}:{port}/  (指挥板推送 / board stream: port {stream_port})"

@@ -60,7 +60,13 @@
 
   // A note verifier key: name+id+base64(0x01 || 32-byte Ed25519 key).
   function parseVkey(vkey) {
-    const [name, id, key] = vkey.split("+");
+    // name+id+key, where the base64 key may itself contain "+": split at the first two only.
+    const first = vkey.indexOf("+");
+    const second = vkey.indexOf("+", first + 1);
+    if (first < 0 || second < 0) return null;
+    const name = vkey.slice(0, first);
+    const id = vkey.slice(first + 1, second);
+    const key = vkey.slice(second + 1);
     const raw = b64(key);
     if (raw[0] !== 1 || raw.length !== 33) return null;
     return { name, id: parseInt(id, 16), key: raw.slice(1) };

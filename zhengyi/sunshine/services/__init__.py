@@ -1,0 +1,1 @@
+"""The sunshine app's writes: publishing, feedback, and the lookup rate limiter."""
