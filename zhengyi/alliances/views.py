@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from zhengyi.alliances.forms import GuardForm
 from zhengyi.alliances.models import Alliance, Guard, MemberOrganisation, Roster, Team
 from zhengyi.alliances.services.people import create_guard, update_guard
-from zhengyi.core.forms import RevealForm
+from zhengyi.core.forms import RevealForm, add_service_errors
 from zhengyi.core.models import User
 from zhengyi.core.permissions import can, can_for_station, require
 from zhengyi.core.pii import masked_values
@@ -157,14 +157,6 @@ def guard_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _form_error(form: GuardForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 @login_required
 def guard_add(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
@@ -180,7 +172,7 @@ def guard_add(request: HttpRequest) -> HttpResponse:
             if isinstance(exc, PermissionDenied):
                 form.add_error(None, str(exc))
             else:
-                _form_error(form, exc)
+                add_service_errors(form, exc)
         else:
             messages.success(request, _("已登记保安员 %(code)s，变更已记录。") % {"code": guard.code})
             return redirect("alliances:guard_detail", pk=guard.pk)
@@ -215,7 +207,7 @@ def guard_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             update_guard(actor=user, guard=guard, changes=changes, zones=form.cleaned_data["zones"])
         except ValidationError as exc:
-            _form_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已保存，变更已记录。"))
             return redirect("alliances:guard_detail", pk=guard.pk)

@@ -18,6 +18,7 @@ from zhengyi.alliances.models import Guard, Team
 from zhengyi.alliances.models_catches import Catch
 from zhengyi.alliances.services.catches import record_catch
 from zhengyi.cases.models import Party
+from zhengyi.core.forms import add_service_errors
 from zhengyi.core.permissions import can, require
 from zhengyi.core.selectors import request_user
 from zhengyi.precinct.models import Zone
@@ -110,9 +111,7 @@ def catch_add(request: HttpRequest) -> HttpResponse:
                 note=data["note"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已登记抓获：%(case)s") % {"case": catch.case.number})
             return redirect("alliances:catch_list")

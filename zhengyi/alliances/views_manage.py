@@ -28,6 +28,7 @@ from zhengyi.alliances.forms_operations import (
 )
 from zhengyi.alliances.models import Alliance, CoverageNeed, Guard, MemberOrganisation, ShiftTemplate, Team
 from zhengyi.alliances.services import manage, people, rosters
+from zhengyi.core.forms import add_service_errors
 from zhengyi.core.models import User
 from zhengyi.core.permissions import require, require_for_station
 from zhengyi.core.pii import masked_values
@@ -40,16 +41,6 @@ def _get(model: type[Model], user: User, pk: int, action: str) -> Any:
     if obj is None:
         raise Http404(_("记录不存在或无权操作"))
     return obj
-
-
-def _apply_errors(form: Form, exc: ValidationError | PermissionDenied) -> None:
-    if isinstance(exc, PermissionDenied):
-        form.add_error(None, str(exc))
-    elif hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _page(
@@ -67,7 +58,7 @@ def _page(
         try:
             result = save(form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已保存，变更已记录。"))
             return redirect(done(result))

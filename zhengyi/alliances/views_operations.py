@@ -35,16 +35,11 @@ from zhengyi.alliances.models import (
 from zhengyi.alliances.selectors_operations import category_labels, contribution
 from zhengyi.alliances.services import inspections as svc
 from zhengyi.alliances.services.duty import team_units
+from zhengyi.alliances.views import _alliance
+from zhengyi.core.forms import add_service_errors
 from zhengyi.core.models import User
 from zhengyi.core.permissions import can, can_for_station, require
 from zhengyi.core.selectors import request_user
-
-
-def _alliance(user: User, pk: int) -> Alliance:
-    alliance = Alliance.objects.restrict(user, "view").select_related("station").filter(pk=pk).first()
-    if alliance is None:
-        raise Http404(_("联盟不存在或无权查看"))
-    return alliance
 
 
 @login_required
@@ -244,11 +239,7 @@ def _inspection_form(
                     summary=d["summary"],
                 )
         except (ValidationError, PermissionDenied) as exc:
-            if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("检查文书已保存，变更已记录。请双方签名。"))
             return redirect("alliances:inspection_detail", pk=saved.pk)

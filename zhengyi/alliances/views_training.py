@@ -37,6 +37,7 @@ from zhengyi.alliances.models_training import (
 )
 from zhengyi.alliances.services import training
 from zhengyi.alliances.services.training_planning import propose_cohorts
+from zhengyi.core.forms import add_service_errors
 from zhengyi.core.models import Station, User
 from zhengyi.core.permissions import can, can_for_station, require
 from zhengyi.core.pii import masked_values
@@ -109,20 +110,12 @@ def textbook_list(request: HttpRequest) -> HttpResponse:
             try:
                 module = training.create_module(actor=user, station=_station(user), **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("已新建教材单元「%(t)s」。") % {"t": module.title})
                 return redirect("alliances:training_module", pk=module.pk)
     rows = [(m, m.current) for m in modules]
     return render(request, "alliances/training_textbook.html", {"rows": rows, "form": form})
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _module(user: User, pk: int) -> TextbookModule:
@@ -169,7 +162,7 @@ def textbook_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             version = training.add_version(actor=user, module=module, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已保存为新版本 v%(n)s，旧版本保留。") % {"n": version.number})
             return redirect("alliances:training_module", pk=module.pk)
@@ -198,7 +191,7 @@ def course_add(request: HttpRequest) -> HttpResponse:
         try:
             course = training.create_course(actor=user, station=station, modules=modules, **data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已新建课程「%(t)s」。") % {"t": course.title})
             return redirect("alliances:training_home")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
-from zhengyi.core.forms import RevealForm
+from zhengyi.core.forms import RevealForm, add_service_errors
 from zhengyi.core.models import Station
 from zhengyi.core.permissions import can, require
 from zhengyi.core.pii import masked_values
@@ -213,8 +213,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             update_property_company(actor=user, company=company, **edit_form.changes())
         except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                edit_form.add_error(field if field in edit_form.fields else None, errs)
+            add_service_errors(edit_form, exc)
         except PermissionDenied as exc:
             messages.error(request, str(exc))
         else:

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from zhengyi.core.forms import add_service_errors
 from zhengyi.core.models import Station
 from zhengyi.core.permissions import can, require
 from zhengyi.core.pii import masked_values
@@ -23,14 +24,6 @@ from zhengyi.sunshine.forms import CaseDraftForm, DraftForm, ProgressForm, Reaso
 from zhengyi.sunshine.models import Feedback, Publication, PublicationVersion
 from zhengyi.sunshine.services import feedback as fb
 from zhengyi.sunshine.services import publishing
-
-
-def _errors_to_form(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc)
 
 
 def _station_for(user: Any) -> Station:
@@ -86,7 +79,7 @@ def new_draft(request: HttpRequest) -> HttpResponse:
                 party_names=form.cleaned_data["party_names"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("草稿已保存并自动脱敏，请核对后提交审核。"))
             return redirect("sunshine:version", version.pk)
@@ -105,7 +98,7 @@ def new_from_case(request: HttpRequest) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已从案件生成草稿，当事人姓名已自动隐去。"))
             return redirect("sunshine:version", version.pk)
@@ -182,7 +175,7 @@ def version_page(request: HttpRequest, pk: int) -> HttpResponse:
                 else:
                     messages.success(request, _("草稿已保存并重新脱敏。"))
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                add_service_errors(form, exc)
             else:
                 return redirect("sunshine:version", version.pk)
     can_review = (
@@ -275,7 +268,7 @@ def publication_page(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             target = forms.get(action or "")
             if target is not None:
-                _errors_to_form(target, exc)
+                add_service_errors(target, exc)
             else:
                 messages.error(request, "；".join(exc.messages))
     versions = pub.versions.select_related("author", "reviewer").order_by("-version")
@@ -341,7 +334,7 @@ def feedback_page(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("已标记为不予公开。"))
                 return redirect("sunshine:moderation")
         except ValidationError as exc:
-            _errors_to_form(reply_form if request.POST.get("action") == "reply" else reject_form, exc)
+            add_service_errors(reply_form if request.POST.get("action") == "reply" else reject_form, exc)
     can_view_pii = can(request.user, "view_pii", item)
     if can_view_pii:
         shown = reveal_personal_data(user=request.user, obj=item, reason="审核公众留言")  # type: ignore[arg-type]

@@ -31,7 +31,7 @@ from zhengyi.alerts.services.dispatch import (
     recommend_units,
 )
 from zhengyi.alerts.services.standards import BASE_STEPS
-from zhengyi.core.forms import RevealForm
+from zhengyi.core.forms import RevealForm, add_service_errors
 from zhengyi.core.permissions import OWN, action_scope, can, can_for_station, require
 from zhengyi.core.pii import masked_values
 from zhengyi.core.selectors import request_user
@@ -294,11 +294,7 @@ def reclassify_view(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errs in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errs)
-            else:
-                form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已改类/改级，初始类别与等级保留。"))
             return _back(alert)
