@@ -7,18 +7,20 @@ the team's catch is recorded against that suspect.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from zhengyi.alerts.models import Alert
 from zhengyi.alliances.models import Alliance, Team
 from zhengyi.alliances.models_catches import Catch
 from zhengyi.alliances.services.catches import record_catch
+from zhengyi.cases.models import Case, Party
 from zhengyi.cases.services import cases as case_svc
 from zhengyi.cases.services import parties as party_svc
 from zhengyi.core.models import Station, User
-from zhengyi.demo.cases import _People
+from zhengyi.demo.cases import _detain, _People, _walk
 
 CATCHES = 23  # the seed: the business circle's anti-pickpocket team caught 23 thieves
 
@@ -33,6 +35,7 @@ def load_catches(*, actor: User, station: Station, today: date, seed: int) -> li
     if team is None:
         return ["没有反扒队，跳过抓获演示"]
     investigator = User.objects.get(username="investigator")
+    now = timezone.now()
     zones = list(team.alliance.zones.all())
     since = today - timedelta(days=700)
     alerts = list(
@@ -67,20 +70,7 @@ def load_catches(*, actor: User, station: Station, today: date, seed: int) -> li
         (suspect,) = party_svc.add_parties_bulk(
             actor=investigator, case=case, role="suspect", text=people.row("反扒队现场抓获")
         )
-        party_svc.bulk_measure(
-            actor=investigator,
-            case=case,
-            parties=[suspect],
-            kind="detention",
-            at=caught_at + timedelta(hours=2),
-        )
-        case_svc.move_stage(
-            actor=investigator,
-            case=case,
-            stage="filed",
-            reason="证据确实，立案侦查",
-            at=caught_at + timedelta(days=1),
-        )
+        _follow_up(investigator, case, suspect, caught_at, now)
         record_catch(
             actor=actor,
             team=team,
@@ -91,3 +81,40 @@ def load_catches(*, actor: User, station: Station, today: date, seed: int) -> li
             place=alert.location_text or "",
         )
     return [f"反扒队抓获：{len(picked)} 名嫌疑人，各立扒窃案（关联商圈扒窃警情）"]
+
+
+def _follow_up(inv: User, case: Case, suspect: Party, caught_at: datetime, now: datetime) -> None:
+    """What the law did next, as far as the demo's clock has got: 拘留 with its 24-hour steps,
+    立案, 提请批捕 within three days, the procuratorate's approval, 逮捕, then 侦查终结 and 移送审查
+    起诉 inside the two months of 侦查羁押 — so old catches carry no overdue limits."""
+    _detain(inv, case, [suspect], caught_at + timedelta(hours=2))
+    at = caught_at + timedelta(hours=20)
+    if at + timedelta(hours=1) >= now:
+        return
+    case = _walk(
+        inv,
+        case,
+        [("filed", at, "证据确实，立案侦查"), ("investigating", at + timedelta(hours=1), "立案侦查")],
+    )
+    at = caught_at + timedelta(days=3)
+    if at >= now:
+        return
+    requests = party_svc.bulk_measure(actor=inv, case=case, parties=[suspect], kind="arrest_request", at=at)
+    at = caught_at + timedelta(days=8)
+    if at + timedelta(hours=4) >= now:
+        return
+    party_svc.record_decision(
+        actor=inv, measures=requests, decision="approved", decided_on=timezone.localdate(at)
+    )
+    party_svc.bulk_measure(actor=inv, case=case, parties=[suspect], kind="arrest", at=at + timedelta(hours=4))
+    at = caught_at + timedelta(days=60)
+    if at + timedelta(days=2) >= now:
+        return
+    _walk(
+        inv,
+        case,
+        [
+            ("concluded", at, "侦查终结报告"),
+            ("prosecution", at + timedelta(days=2), "起诉意见书，移送福田区人民检察院"),
+        ],
+    )
