@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from zhengyi.alliances import views_certificate
 from zhengyi.alliances import views_training as v
 
 urlpatterns = [
@@ -18,5 +19,10 @@ urlpatterns = [
     path("training/sessions/<int:pk>/", v.attendance_sheet, name="training_attendance"),
     path("training/sessions/<int:pk>/edit/", v.session_edit, name="training_session_edit"),
     path("training/certificates/", v.certificates, name="training_certificates"),
+    path(
+        "training/certificates/<int:pk>/print/",
+        views_certificate.certificate_print,
+        name="training_certificate_print",
+    ),
     path("training/due/", v.due, name="training_due"),
 ]
