@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from unittest import mock
@@ -32,7 +33,11 @@ def test_month_starts() -> None:
 
 
 def test_contribution_counts_what_the_records_show(
-    alliance_setup: dict[str, Any], roster: Any, stations: dict[str, Any], personas: dict[str, Any]
+    alliance_setup: dict[str, Any],
+    roster: Any,
+    stations: dict[str, Any],
+    personas: dict[str, Any],
+    client_for: Any,
 ) -> None:
     publish_roster(actor=alliance_setup["officer"], roster=roster)
     team = alliance_setup["team"]
@@ -103,6 +108,16 @@ def test_contribution_counts_what_the_records_show(
     assert target["criminal"] < 12  # the late one really is late under the standard
     this = month[timezone.localdate().replace(day=1)]
     assert (this.inspections, this.signed, this.open_rectifications) == (1, 1, 1)
+    # The page's table shows the same month, its categories in their columns.
+    page_today = max(day, timezone.localdate())
+    with mock.patch("django.utils.timezone.localdate", return_value=page_today):
+        page = client_for("community").get(f"/alliances/{alliance_setup['alliance'].pk}/contribution/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    found = re.search(rf'<tr data-month="{day:%Y-%m}">(.*?)</tr>', html, re.S)
+    assert found, html[-3000:]
+    cells = re.findall(r'<td class="num">([^<]*)</td>', found.group(1))
+    assert cells[:3] == ["4", "2", "2"]  # alerts handled; 刑事 2; 纠纷 2
     assert sum(f.alerts for f in figures) == 4
     # Member staff do not see alert assignments: the alliance's figures are not theirs to read.
     assert (

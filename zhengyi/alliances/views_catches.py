@@ -85,6 +85,7 @@ def catch_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "total": catches.count(),
             "months": sorted(by_month.items()),
+            "most": max(by_month.values(), default=1),
             "teams": Team.objects.restrict(user, "view").select_related("alliance"),
             "team": team,
             "can_add": can(user, "add", Catch),

@@ -103,13 +103,16 @@ def contribution_page(request: HttpRequest, pk: int) -> HttpResponse:
     alliance = _alliance(user, pk)
     require(user, "view", Assignment)
     figures = contribution(user, alliance)
+    categories = category_labels(figures)
     return render(
         request,
         "alliances/ops_contribution.html",
         {
             "alliance": alliance,
-            "figures": figures,
-            "categories": category_labels(figures),
+            # Each month with its counts in the columns' order: a Counter cannot be looked into
+            # from a template (``.items`` reads the key "items", which a Counter answers with 0).
+            "figures": [(f, [f.by_category.get(code, 0) for code, _label in categories]) for f in figures],
+            "categories": categories,
             "data": _contribution_data(user, alliance),
         },
     )
