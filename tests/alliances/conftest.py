@@ -15,6 +15,9 @@ MONDAY = date(2026, 11, 30)
 FAR = date(2030, 1, 1)
 
 
+TRAINING_START = date(2026, 10, 5)  # a cohort in the past: attendance and exams can be entered
+
+
 @pytest.fixture
 def alliance_setup(personas: dict[str, Any], stations: dict[str, Any], system: Any) -> dict[str, Any]:
     from zhengyi.alliances.services import people, rosters
@@ -104,3 +107,32 @@ def roster(alliance_setup: dict[str, Any]) -> Any:
     )
     assert outcome.roster is not None, outcome.reasons
     return outcome.roster
+
+
+@pytest.fixture
+def cohort(alliance_setup: dict[str, Any]) -> Any:
+    """A confirmed cohort of the test alliance (training pages and certificates)."""
+    from zhengyi.alliances.services import training
+
+    officer = alliance_setup["officer"]
+    station = alliance_setup["alliance"].station
+    law = training.create_module(
+        actor=officer,
+        station=station,
+        code="FG",
+        title="法律法规",
+        body="# 法律法规\n\n保安员可以查验出入证件。<script>alert(1)</script>\n",
+    )
+    course = training.create_course(
+        actor=officer, station=station, title="保安轮训", modules=[(law, 2)], capacity=4
+    )
+    g = alliance_setup["guards"]
+    # Two of the bar's guards and one of the security company's.
+    return training.confirm_cohort(
+        actor=officer,
+        course=course,
+        alliance=alliance_setup["alliance"],
+        first=TRAINING_START,
+        trainees=[g[0], g[1], g[4]],
+        instructors=[officer],
+    )

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from tests.alliances.test_training_pages import START, cohort  # noqa: F401  (the fixture)
+from tests.alliances.conftest import TRAINING_START as START
 from zhengyi.alliances.models_training import Certificate, TrainingCohort
 from zhengyi.alliances.services import training
 from zhengyi.core.models import AccessLog
@@ -15,7 +15,7 @@ from zhengyi.core.models import AccessLog
 pytestmark = pytest.mark.django_db
 
 
-def _certified(cohort: TrainingCohort, officer: Any) -> Certificate:  # noqa: F811
+def _certified(cohort: TrainingCohort, officer: Any) -> Certificate:
     trainees = list(cohort.trainees.order_by("pk"))
     for s in cohort.sessions.all():
         training.record_attendance(actor=officer, session=s, statuses={g.pk: "present" for g in trainees})
@@ -26,7 +26,7 @@ def _certified(cohort: TrainingCohort, officer: Any) -> Certificate:  # noqa: F8
 
 def test_certificate_prints_masked_then_named_with_an_access_log(
     client_for: Any,
-    cohort: TrainingCohort,  # noqa: F811
+    cohort: TrainingCohort,
     alliance_setup: dict[str, Any],
 ) -> None:
     cert = _certified(cohort, alliance_setup["officer"])

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from tests.alliances.conftest import TRAINING_START
 from zhengyi.alliances.models import GuardAbsence
 from zhengyi.alliances.models_training import (
     Attendance,
@@ -18,37 +19,11 @@ from zhengyi.alliances.models_training import (
     TextbookVersion,
     TrainingCohort,
 )
-from zhengyi.alliances.services import people, training
+from zhengyi.alliances.services import people
 
 pytestmark = pytest.mark.django_db
 
-START = date(2026, 10, 5)
-
-
-@pytest.fixture
-def cohort(alliance_setup: dict[str, Any]) -> TrainingCohort:
-    officer = alliance_setup["officer"]
-    station = alliance_setup["alliance"].station
-    law = training.create_module(
-        actor=officer,
-        station=station,
-        code="FG",
-        title="法律法规",
-        body="# 法律法规\n\n保安员可以查验出入证件。<script>alert(1)</script>\n",
-    )
-    course = training.create_course(
-        actor=officer, station=station, title="保安轮训", modules=[(law, 2)], capacity=4
-    )
-    g = alliance_setup["guards"]
-    # Two of the bar's guards and one of the security company's.
-    return training.confirm_cohort(
-        actor=officer,
-        course=course,
-        alliance=alliance_setup["alliance"],
-        first=START,
-        trainees=[g[0], g[1], g[4]],
-        instructors=[officer],
-    )
+START = TRAINING_START
 
 
 def test_officer_pages_and_textbook_is_sanitised(client_for: Any, cohort: TrainingCohort) -> None:

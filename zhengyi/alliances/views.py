@@ -25,7 +25,7 @@ from zhengyi.core.services.pii import reveal_personal_data
 from zhengyi.precinct.models import Zone
 
 
-def _alliance(user: User, pk: int) -> Alliance:
+def alliance_or_404(user: User, pk: int) -> Alliance:
     alliance = Alliance.objects.restrict(user, "view").select_related("station").filter(pk=pk).first()
     if alliance is None:
         raise Http404(_("联盟不存在或无权查看"))
@@ -59,7 +59,7 @@ def _zones_geojson(zones: list[Zone]) -> str:
 @login_required
 def alliance_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
-    alliance = _alliance(user, pk)
+    alliance = alliance_or_404(user, pk)
     zones = list(alliance.zones.order_by("code"))
     guards = Guard.objects.restrict(user, "view").filter(employer__alliance=alliance)
     members = [

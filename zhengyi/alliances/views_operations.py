@@ -35,7 +35,7 @@ from zhengyi.alliances.models import (
 from zhengyi.alliances.selectors_operations import category_labels, contribution
 from zhengyi.alliances.services import inspections as svc
 from zhengyi.alliances.services.duty import team_units
-from zhengyi.alliances.views import _alliance
+from zhengyi.alliances.views import alliance_or_404
 from zhengyi.core.forms import add_service_errors
 from zhengyi.core.models import User
 from zhengyi.core.permissions import can, can_for_station, require
@@ -46,7 +46,7 @@ from zhengyi.core.selectors import request_user
 def ops_hub(request: HttpRequest, pk: int) -> HttpResponse:
     """An alliance's operations: teams and their units, shifts and needs, inspections."""
     user = request_user(request)
-    alliance = _alliance(user, pk)
+    alliance = alliance_or_404(user, pk)
     units = (
         DutyUnit.objects.restrict(user, "view")
         .filter(team__alliance=alliance)
@@ -100,7 +100,7 @@ def _contribution_data(user: User, alliance: Alliance) -> dict[str, Any]:
 @login_required
 def contribution_page(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
-    alliance = _alliance(user, pk)
+    alliance = alliance_or_404(user, pk)
     require(user, "view", Assignment)
     figures = contribution(user, alliance)
     categories = category_labels(figures)
@@ -121,7 +121,7 @@ def contribution_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def contribution_json(request: HttpRequest, pk: int) -> JsonResponse:
     user = request_user(request)
-    alliance = _alliance(user, pk)
+    alliance = alliance_or_404(user, pk)
     require(user, "view", Assignment)
     return JsonResponse(_contribution_data(user, alliance), json_dumps_params={"ensure_ascii": False})
 

@@ -27,7 +27,7 @@ from zhengyi.alliances.services.rosters import (
     publish_roster,
     swap_assignment,
 )
-from zhengyi.alliances.views import _alliance
+from zhengyi.alliances.views import alliance_or_404
 from zhengyi.core.models import User
 from zhengyi.core.permissions import can, require_for_station
 from zhengyi.core.pii import mask
@@ -45,7 +45,7 @@ def _roster(user: User, pk: int) -> Roster:
 def roster_generate(request: HttpRequest, pk: int) -> HttpResponse:
     """A synchronous solve: seconds under its time limit, then the result or the reasons."""
     user = request_user(request)
-    alliance = _alliance(user, pk)
+    alliance = alliance_or_404(user, pk)
     require_for_station(user, "add", Roster, alliance.station)
     form = GenerateForm(request.POST or None, initial={"start": GenerateForm.next_monday()})
     reasons: list[str] = []

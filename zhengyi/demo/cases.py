@@ -31,7 +31,7 @@ _SURNAMES = (
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏飞宇浩然志斌俊峰建国海波晨阳欣怡子轩梓涵"
 
 
-class _People:
+class People:
     """Made-up people: names, valid 身份证 numbers (Guangdong regions) and mobiles."""
 
     def __init__(self, seed: int) -> None:
@@ -63,7 +63,7 @@ def load_cases(*, station: Station, seed: int = 2017, now: datetime | None = Non
         return ["案件演示数据已存在"]
     inv = User.objects.get(username="investigator")
     now = now or timezone.now()
-    people = _People(seed)
+    people = People(seed)
     lines = [_ring(inv, station, people, now), _thief(inv, station, people, now)]
     lines += _ordinary(inv, station, people, now)
     lines.append(
@@ -73,20 +73,20 @@ def load_cases(*, station: Station, seed: int = 2017, now: datetime | None = Non
     return lines
 
 
-def _walk(inv: User, case: Case, moves: list[tuple[str, datetime, str]]) -> Case:
+def walk_stages(inv: User, case: Case, moves: list[tuple[str, datetime, str]]) -> Case:
     for stage, at, reason in moves:
         case = svc.move_stage(actor=inv, case=case, stage=stage, reason=reason, at=at)
     return case
 
 
-def _detain(inv: User, case: Case, parties: list[Party], at: datetime, *, steps: int = 3) -> None:
+def detain(inv: User, case: Case, parties: list[Party], at: datetime, *, steps: int = 3) -> None:
     measures = ps.bulk_measure(actor=inv, case=case, parties=parties, kind="detention", at=at)
     for m in measures:
         for step, delay in list(zip(("custody", "family", "interrogation"), (3, 10, 5), strict=True))[:steps]:
             ps.record_detention_step(actor=inv, measure=m, step=step, at=at + timedelta(hours=delay))
 
 
-def _ring(inv: User, station: Station, people: _People, now: datetime) -> str:
+def _ring(inv: User, station: Station, people: People, now: datetime) -> str:
     """The 传销 ring: 20 suspects arrested with the procuratorate's approval, sent for prosecution."""
     t0 = now - timedelta(days=110)
     case = svc.open_case(
@@ -118,7 +118,7 @@ def _ring(inv: User, station: Station, people: _People, now: datetime) -> str:
         approved_by="福田分局副局长",
         approved_on=timezone.localdate(t0 + timedelta(days=6)),
     )
-    case = _walk(
+    case = walk_stages(
         inv,
         case,
         [
@@ -127,7 +127,7 @@ def _ring(inv: User, station: Station, people: _People, now: datetime) -> str:
         ],
     )
     detained_at = t0 + timedelta(days=20)
-    _detain(inv, case, suspects, detained_at)
+    detain(inv, case, suspects, detained_at)
     requests = ps.bulk_measure(
         actor=inv, case=case, parties=suspects, kind="arrest_request", at=detained_at + timedelta(days=3)
     )
@@ -136,7 +136,7 @@ def _ring(inv: User, station: Station, people: _People, now: datetime) -> str:
         actor=inv, measures=requests, decision="approved", decided_on=timezone.localdate(decided)
     )
     ps.bulk_measure(actor=inv, case=case, parties=suspects, kind="arrest", at=decided + timedelta(hours=4))
-    _walk(
+    walk_stages(
         inv,
         case,
         [
@@ -147,7 +147,7 @@ def _ring(inv: User, station: Station, people: _People, now: datetime) -> str:
     return f"传销案 {case.number}：嫌疑人 20 人全部逮捕，已移送审查起诉（重点案件）"
 
 
-def _thief(inv: User, station: Station, people: _People, now: datetime) -> str:
+def _thief(inv: User, station: Station, people: People, now: datetime) -> str:
     """The office-tower thief: two months of thefts, caught, several thefts cleared."""
     since = now - timedelta(days=75)
     thefts = list(
@@ -189,7 +189,7 @@ def _thief(inv: User, station: Station, people: _People, now: datetime) -> str:
     ps.add_parties_bulk(actor=inv, case=case, role="reporter", text=people.row("公司行政"))
     ps.add_parties_bulk(actor=inv, case=case, role="victim", text="\n".join(people.row() for _ in range(4)))
     suspect = ps.add_parties_bulk(actor=inv, case=case, role="suspect", text=people.row("外省流窜"))[0]
-    case = _walk(
+    case = walk_stages(
         inv,
         case,
         [
@@ -198,7 +198,7 @@ def _thief(inv: User, station: Station, people: _People, now: datetime) -> str:
         ],
     )
     caught = now - timedelta(days=5)
-    _detain(inv, case, [suspect], caught)
+    detain(inv, case, [suspect], caught)
     det = case.measures.get(party=suspect, kind="detention")
     records.add_extension(
         actor=inv,
@@ -219,7 +219,7 @@ def _thief(inv: User, station: Station, people: _People, now: datetime) -> str:
     )
 
 
-def _ordinary(inv: User, station: Station, people: _People, now: datetime) -> list[str]:
+def _ordinary(inv: User, station: Station, people: People, now: datetime) -> list[str]:
     made: list[str] = []
 
     def case(kind: str, category: str, title: str, days_ago: float, **kw: object) -> Case:
@@ -251,23 +251,23 @@ def _ordinary(inv: User, station: Station, people: _People, now: datetime) -> li
         approved_on=timezone.localdate(ago(4)),
     )
     fight = case("administrative", "public_order", "酒吧街斗殴案", 28)
-    _walk(inv, fight, [("inquiry", ago(27.5), "调查取证")])
+    walk_stages(inv, fight, [("inquiry", ago(27.5), "调查取证")])
     suspect = ps.add_parties_bulk(actor=inv, case=fight, role="suspect", text=people.row())[0]
     ps.add_measure(actor=inv, case=fight, party=suspect, kind="summons", at=now - timedelta(hours=9))
     done = case("administrative", "public_order", "KTV噪音扰民案", 40)
-    _walk(inv, done, [("inquiry", ago(39), "调查"), ("decided", ago(20), "行政处罚决定书：警告")])
+    walk_stages(inv, done, [("inquiry", ago(39), "调查"), ("decided", ago(20), "行政处罚决定书：警告")])
     refused = case("criminal", "theft", "共享单车丢失案", 3)
-    _walk(inv, refused, [("not_filed", ago(2), "不予立案决定：经查为他人误骑")])
+    walk_stages(inv, refused, [("not_filed", ago(2), "不予立案决定：经查为他人误骑")])
     robbery = case("criminal", "robbery", "地下街抢夺案", 3)
-    _walk(inv, robbery, [("filed", ago(2.5), "立案决定书"), ("investigating", ago(2.4), "立案侦查")])
+    walk_stages(inv, robbery, [("filed", ago(2.5), "立案决定书"), ("investigating", ago(2.4), "立案侦查")])
     robber = ps.add_parties_bulk(actor=inv, case=robbery, role="suspect", text=people.row())[0]
-    _detain(inv, robbery, [robber], now - timedelta(hours=30), steps=2)  # 讯问 not yet recorded: overdue
+    detain(inv, robbery, [robber], now - timedelta(hours=30), steps=2)  # 讯问 not yet recorded: overdue
     assault = case("criminal", "assault", "岗厦村故意伤害案", 380)
-    _walk(inv, assault, [("filed", ago(379), "立案决定书"), ("investigating", ago(379), "立案侦查")])
+    walk_stages(inv, assault, [("filed", ago(379), "立案决定书"), ("investigating", ago(379), "立案侦查")])
     bailed = ps.add_parties_bulk(actor=inv, case=assault, role="suspect", text=people.row())[0]
     ps.add_measure(actor=inv, case=assault, party=bailed, kind="bail", at=ago(363))  # 12 months end soon
     drugs = case("criminal", "drugs", "福田村容留他人吸毒案", 150)
-    _walk(
+    walk_stages(
         inv,
         drugs,
         [
@@ -278,7 +278,7 @@ def _ordinary(inv: User, station: Station, people: _People, now: datetime) -> li
         ],
     )
     revoked = case("criminal", "theft", "写字楼电动车被盗案", 60)
-    _walk(
+    walk_stages(
         inv, revoked, [("filed", ago(59), "立案决定书"), ("revoked", ago(30), "经查系车主亲属借用，撤销案件")]
     )
     case("criminal", "other", "会展中心票务纠纷（待审查）", 0.5, is_key=False)

@@ -20,7 +20,7 @@ from zhengyi.cases.models import Case, Party
 from zhengyi.cases.services import cases as case_svc
 from zhengyi.cases.services import parties as party_svc
 from zhengyi.core.models import Station, User
-from zhengyi.demo.cases import _detain, _People, _walk
+from zhengyi.demo.cases import People, detain, walk_stages
 
 CATCHES = 23  # the seed: the business circle's anti-pickpocket team caught 23 thieves
 
@@ -52,7 +52,7 @@ def load_catches(*, actor: User, station: Station, today: date, seed: int) -> li
     # Spread over the period: every n-th 扒窃 call led to a catch.
     step = max(1, len(alerts) // CATCHES)
     picked = alerts[::step][:CATCHES]
-    people = _People(seed + 23)
+    people = People(seed + 23)
     members = list(team.members.order_by("pk"))
     for i, alert in enumerate(picked):
         caught_at = alert.received_at + timedelta(minutes=20 + 7 * (i % 5))
@@ -87,11 +87,11 @@ def _follow_up(inv: User, case: Case, suspect: Party, caught_at: datetime, now: 
     """What the law did next, as far as the demo's clock has got: 拘留 with its 24-hour steps,
     立案, 提请批捕 within three days, the procuratorate's approval, 逮捕, then 侦查终结 and 移送审查
     起诉 inside the two months of 侦查羁押 — so old catches carry no overdue limits."""
-    _detain(inv, case, [suspect], caught_at + timedelta(hours=2))
+    detain(inv, case, [suspect], caught_at + timedelta(hours=2))
     at = caught_at + timedelta(hours=20)
     if at + timedelta(hours=1) >= now:
         return
-    case = _walk(
+    case = walk_stages(
         inv,
         case,
         [("filed", at, "证据确实，立案侦查"), ("investigating", at + timedelta(hours=1), "立案侦查")],
@@ -110,7 +110,7 @@ def _follow_up(inv: User, case: Case, suspect: Party, caught_at: datetime, now: 
     at = caught_at + timedelta(days=60)
     if at + timedelta(days=2) >= now:
         return
-    _walk(
+    walk_stages(
         inv,
         case,
         [
