@@ -59,7 +59,9 @@ def test_a_catch_links_team_guards_case_and_suspect_with_its_audit_record(
         ).count()
         == 1
     )
-    assert catches_by_month(alliance_setup["alliance"]) == [(timezone.localtime(at).strftime("%Y-%m"), 1)]
+    assert catches_by_month(Catch.objects.filter(team__alliance=alliance_setup["alliance"])) == [
+        (timezone.localtime(at).strftime("%Y-%m"), 1)
+    ]
 
 
 def test_refusals_name_the_rule_and_write_nothing(

@@ -10,13 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from zhengyi.alliances.models import Guard, Team
 from zhengyi.alliances.models_catches import Catch
-from zhengyi.alliances.services.catches import record_catch
+from zhengyi.alliances.services.catches import catches_by_month, record_catch
 from zhengyi.cases.models import Party
 from zhengyi.core.forms import add_service_errors
 from zhengyi.core.permissions import can, require
@@ -74,18 +73,15 @@ def catch_list(request: HttpRequest) -> HttpResponse:
     if team.isdigit():
         catches = catches.filter(team_id=int(team))
     rows = list(catches[:500])
-    by_month: dict[str, int] = {}
-    for c in rows:
-        key = timezone.localtime(c.caught_at).strftime("%Y-%m")
-        by_month[key] = by_month.get(key, 0) + 1
+    months = catches_by_month(catches)  # the whole list, not only the rows shown
     return render(
         request,
         "alliances/catch_list.html",
         {
             "rows": rows,
             "total": catches.count(),
-            "months": sorted(by_month.items()),
-            "most": max(by_month.values(), default=1),
+            "months": months,
+            "most": max((n for _m, n in months), default=1),
             "teams": Team.objects.restrict(user, "view").select_related("alliance"),
             "team": team,
             "can_add": can(user, "add", Catch),

@@ -11,64 +11,66 @@ none on the models that use it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, models, router
 from django.db.models import Field
 
-_SQL: dict[tuple[str, str], tuple[str, list[Field]]] = {}
+
+@dataclass(frozen=True)
+class _Insert:
+    """A model's INSERT, compiled once: ``head`` + ``VALUES`` + n × ``row`` + ``returning``."""
+
+    head: str
+    row: str
+    returning: str
+    fields: list[Field]
+
+    def sql(self, rows: int) -> str:
+        return f"{self.head} VALUES {', '.join([self.row] * rows)}{self.returning}"
 
 
-def _statement(model: type[models.Model], alias: str) -> tuple[str, list[Field]]:
+_INSERTS: dict[tuple[str, str], _Insert] = {}
+
+
+def _statement(model: type[models.Model], alias: str) -> _Insert:
     key = (model._meta.label_lower, alias)
-    found = _SQL.get(key)
+    found = _INSERTS.get(key)
     if found is None:
-        connection = connections[alias]
-        quote = connection.ops.quote_name
+        quote = connections[alias].ops.quote_name
         meta = model._meta
         fields = [f for f in meta.concrete_fields if not f.primary_key]
-        columns = ", ".join(quote(f.column) for f in fields)
-        marks = ", ".join(["%s"] * len(fields))
-        sql = (
-            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks}) "
-            f"RETURNING {quote(meta.pk.column)}"
+        found = _INSERTS[key] = _Insert(
+            head=f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})",
+            row="(" + ", ".join(["%s"] * len(fields)) + ")",
+            returning=f" RETURNING {quote(meta.pk.column)}",
+            fields=fields,
         )
-        found = _SQL[key] = (sql, fields)
     return found
 
 
 def insert(obj: models.Model) -> models.Model:
     """INSERT one new row (primary key assigned by the database) and set ``obj.pk``."""
-    model = type(obj)
-    alias = router.db_for_write(model)
-    connection = connections[alias]
-    sql, fields = _statement(model, alias)
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    obj.pk = row[0]
-    obj._state.adding = False
-    obj._state.db = alias
+    insert_many([obj])
     return obj
 
 
 def insert_many(objs: Sequence[models.Model]) -> None:
-    """INSERT new rows of one model in one statement and set each ``obj.pk``.
+    """INSERT new rows of one model, many to a statement, and set each ``obj.pk``.
 
-    What :func:`insert` does for one row, for a group commit's rows: Django's bulk_create
-    compiles every value of every row on each call, which costs more than the rows' writing.
-    The keys come back through RETURNING in the rows' order, as bulk_create also relies on
-    (SQLite ≥ 3.35, PostgreSQL).
+    Django's bulk_create compiles every value of every row on each call, which costs more than
+    the rows' writing; here the statement is compiled once per model and each value is still
+    prepared through the model's own field. The keys come back through RETURNING in the rows'
+    order, as bulk_create also relies on (SQLite ≥ 3.35, PostgreSQL).
     """
     if not objs:
         return
     model = type(objs[0])
     alias = router.db_for_write(model)
     connection = connections[alias]
-    sql, fields = _statement(model, alias)
-    head, row_marks = sql.split(" VALUES ")[0], "(" + ", ".join(["%s"] * len(fields)) + ")"
-    returning = f" RETURNING {connection.ops.quote_name(model._meta.pk.column)}"
+    plan = _statement(model, alias)
+    fields = plan.fields
     # SQLite takes at most 32,766 parameters a statement (PostgreSQL 65,535).
     per_statement = max(1, 30000 // max(1, len(fields)))
     for start in range(0, len(objs), per_statement):
@@ -79,7 +81,7 @@ def insert_many(objs: Sequence[models.Model]) -> None:
                 raise TypeError(f"insert_many: {type(obj).__name__} among {model.__name__} rows")
             params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
         with connection.cursor() as cursor:
-            cursor.execute(f"{head} VALUES {', '.join([row_marks] * len(chunk))}{returning}", params)
+            cursor.execute(plan.sql(len(chunk)), params)
             keys = cursor.fetchall()
         if len(keys) != len(chunk):
             raise RuntimeError(f"insert_many: {len(chunk)} rows inserted, {len(keys)} keys returned")

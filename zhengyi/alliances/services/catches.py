@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengyi.alliances.models import Alliance, Guard, Team
+from zhengyi.alliances.models import Guard, Team
 from zhengyi.alliances.models_catches import Catch
 from zhengyi.cases.models import Case, Party
 from zhengyi.core.models import User
@@ -78,12 +79,9 @@ def record_catch(
     return catch
 
 
-def catches_by_month(alliance: Alliance, *, since: date | None = None) -> list[tuple[str, int]]:
-    """(YYYY-MM, catches) for every month with a catch by one of the alliance's teams."""
-    rows = Catch.objects.filter(team__alliance=alliance)
-    if since is not None:
-        rows = rows.filter(caught_at__date__gte=since)
+def catches_by_month(catches: QuerySet[Catch]) -> list[tuple[str, int]]:
+    """(YYYY-MM, catches) for every month with a catch among ``catches`` (already restricted)."""
     counts = Counter(
-        timezone.localtime(at).strftime("%Y-%m") for at in rows.values_list("caught_at", flat=True)
+        timezone.localtime(at).strftime("%Y-%m") for at in catches.values_list("caught_at", flat=True)
     )
     return sorted(counts.items())

@@ -144,22 +144,11 @@ def record_changes(changes: Sequence[ObjectChange]) -> None:
 def record_created_bulk(
     *, actor: User, objects: Sequence[models.Model], related: models.Model | None = None, message: str = ""
 ) -> int:
-    """One create record per object, inserted in batches (imports of thousands of rows)."""
-    _require_atomic()
-    rows = [
-        _change(
-            actor=actor,
-            obj=o,
-            action="create",
-            before=None,
-            after=snapshot(o),
-            related=related,
-            message=message,
-        )
-        for o in objects
-    ]
-    ObjectChange.objects.bulk_create(rows, batch_size=1000)
-    return len(rows)
+    """One create record per object, inserted many to a statement (imports of thousands of rows)."""
+    record_changes(
+        [new_change(actor=actor, obj=o, action="create", related=related, message=message) for o in objects]
+    )
+    return len(objects)
 
 
 def record_access(*, user: User, obj: models.Model, fields: Iterable[str], reason: str) -> AccessLog:
