@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from zhengyi.ledger import entries, merkle, storage, tiles
 from zhengyi.ledger.models import Entry, EntrySalt, Tile
@@ -196,3 +197,42 @@ def test_concurrent_writers_are_serialised_without_gaps() -> None:
     from zhengyi.ledger import integrity
 
     assert integrity.full_check().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_record_notices_a_tail_another_connection_changed() -> None:
+    """The fast path trusts this connection's remembered tree only while the log still ends with
+    the entry it committed last; another connection's append or a tail put back (a restore)
+    sends it through storage instead."""
+    import threading
+
+    from django.db import connections
+
+    def elsewhere(sql: str) -> None:
+        def run() -> None:
+            try:
+                with connections["default"].cursor() as cursor:
+                    cursor.execute(sql)
+            finally:
+                connections.close_all()
+
+        t = threading.Thread(target=run)
+        t.start()
+        t.join()
+
+    for i in range(3):
+        ledger.record(NOTE, {"n": i, "text": "a"})
+    elsewhere("DELETE FROM ledger_entry WHERE idx = 2")  # the tail put back by a restore
+    assert ledger.record(NOTE, {"n": 3, "text": "b"}) == 2
+    # Another writer's entry at the end: the next record goes after it.
+    other = entries.encode(NOTE, {"n": 4, "text": "c"}, at=timezone.now())
+    elsewhere(
+        "INSERT INTO ledger_entry (idx, data, kind, object_type, object_id, logged_at) "
+        f"VALUES (3, X'{other.hex()}', '{NOTE}', '', '', '2026-11-29 00:00:00')"
+    )
+    assert ledger.record(NOTE, {"n": 5, "text": "d"}) == 4
+    data = stored_data()
+    assert [entries.decode(d)["n"] for d in data] == [0, 1, 3, 4, 5]
+    assert storage.tree_root() == merkle.root([merkle.leaf_hash(d) for d in data])  # as remembered
+    storage.forget()
+    assert storage.tree_root() == merkle.root([merkle.leaf_hash(d) for d in data])

@@ -18,6 +18,7 @@ durable exactly when the change it records commits, and rolls back with it.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -124,16 +125,16 @@ _COMMITTED: dict[tuple[str, str], Tree] = {}
 
 @dataclass(slots=True)
 class _LastCommit:
-    """What one SQLite connection left behind at its last append: if nothing has written to
-    the database since (no other connection — ``PRAGMA data_version`` — and no other statement
-    on this one — ``total_changes``), the log is exactly this tree and the next entry can be
-    inserted at its size without reading anything first."""
+    """What one SQLite connection left behind at its last append: the tree, and the bytes of
+    the last entry it committed. If the log still ends with exactly that entry, the log is this
+    tree and the next entry can go in at its size without reading anything first — which the
+    insert itself checks (``_INSERT_NEXT``), so no separate statement asks whether another
+    connection wrote meanwhile."""
 
     raw: Any  # the connection itself (not its id(), which a new connection could reuse)
     log_id: str
     tree: Tree
-    data_version: int
-    total_changes: int
+    last_data: bytes
 
 
 _LAST: dict[int, _LastCommit] = {}  # by id() of the DB-API connection
@@ -150,11 +151,11 @@ def current_tree(db: Db, head: Head) -> Tree:
     return Tree(head.size, [reader.node(node) for node in merkle.root_nodes(head.size)], list(tail))
 
 
-def remember(db: Db, log_id: str, tree: Tree, data_version: int | None = None) -> None:
+def remember(db: Db, log_id: str, tree: Tree, last_data: bytes | None = None) -> None:
     """Record a committed tree (called once its transaction has committed)."""
     _COMMITTED[(db.conn.alias, log_id)] = tree
-    if data_version is not None:
-        _LAST[id(db.raw)] = _LastCommit(db.raw, log_id, tree, data_version, db.raw.total_changes)
+    if last_data is not None:
+        _LAST[id(db.raw)] = _LastCommit(db.raw, log_id, tree, last_data)
 
 
 def forget() -> None:
@@ -190,16 +191,38 @@ class Appended:
     first: int
     log_id: str
     tree: Tree
-    data_version: int | None = None  # SQLite: other connections' commits, as of this append
+    last_data: bytes | None = None  # SQLite: the last entry's bytes (see _LastCommit)
 
     def remember(self, db: Db) -> None:
-        remember(db, self.log_id, self.tree, self.data_version)
+        remember(db, self.log_id, self.tree, self.last_data)
 
 
 _INSERT_ENTRY = f"INSERT INTO {ENTRY} (idx, data, kind, object_type, object_id, logged_at) VALUES (%s, %s, %s, %s, %s, %s)"
 
 
-_INSERT_ENTRY_SQLITE = _INSERT_ENTRY.replace("%s", "?")
+# The next entry, at the size the connection's remembered tree has — its bytes only if the log
+# still ends with the entry that tree ends with (?7) and nothing lies beyond it, else NULL, which
+# the NOT NULL column refuses: two primary-key seeks inside the insert instead of a statement of
+# their own (an INSERT … SELECT reading its own table would go through a temporary table). A
+# refusal — another connection appended, or the tail is not what this connection committed —
+# writes nothing, and the general path reads the tree from storage.
+_INSERT_NEXT = (
+    f"INSERT INTO {ENTRY} (idx, data, kind, object_type, object_id, logged_at) VALUES (?1, "
+    f"CASE WHEN NOT EXISTS (SELECT 1 FROM {ENTRY} WHERE idx >= ?1) "
+    f"AND EXISTS (SELECT 1 FROM {ENTRY} WHERE idx = ?1 - 1 AND data = ?7) THEN ?2 END, ?3, ?4, ?5, ?6)"
+)
+
+
+def _insert_next(raw: Any, last: _LastCommit, row: NewEntry, logged_at: Any) -> bool:
+    """Insert ``row`` at the remembered tree's size if the log still ends there (``_INSERT_NEXT``)."""
+    try:
+        raw.execute(
+            _INSERT_NEXT,
+            (last.tree.size, row.data, row.kind, row.object_type, row.object_id, logged_at, last.last_data),
+        )
+    except sqlite3.IntegrityError:
+        return False
+    return True
 
 
 def append_entries(rows: Sequence[NewEntry], db: Db | None = None) -> Appended:
@@ -236,8 +259,7 @@ def append_entries(rows: Sequence[NewEntry], db: Db | None = None) -> Appended:
     else:
         db.executemany(_INSERT_ENTRY, params)
     _extend(db, tree, leaves)
-    version = db.one("PRAGMA data_version")[0] if db.sqlite else None
-    done = Appended(start, head.log_id, tree, version)
+    done = Appended(start, head.log_id, tree, rows[-1].data if db.sqlite else None)
     if db.in_transaction:
         transaction.on_commit(lambda: done.remember(db), using=db.conn.alias)
     return done
@@ -245,24 +267,19 @@ def append_entries(rows: Sequence[NewEntry], db: Db | None = None) -> Appended:
 
 def _append_one_sqlite(db: Db, row: NewEntry) -> Appended | None:
     """The common case on SQLite: one entry onto the tree this connection last committed,
-    when nothing has written to the database since (see :class:`_LastCommit`).
+    when the log still ends where that tree does (see :class:`_LastCommit`).
 
     Returns None, having written nothing, when that is not so; the general path takes over.
     """
     last = _LAST.get(id(db.raw))
-    if last is None or last.raw is not db.raw or db.raw.total_changes != last.total_changes:
-        return None
-    version = db.raw.execute("PRAGMA data_version").fetchone()[0]
-    if version != last.data_version:
+    if last is None or last.raw is not db.raw:
         return None
     size = last.tree.size
-    db.raw.execute(
-        _INSERT_ENTRY_SQLITE,
-        (size, row.data, row.kind, row.object_type, row.object_id, db.adapt_time(row.logged_at)),
-    )
+    if not _insert_next(db.raw, last, row, db.adapt_time(row.logged_at)):
+        return None
     tree = Tree(size, list(last.tree.compact), list(last.tree.tail))
     _extend(db, tree, [_sha256(b"\x00" + row.data).digest()])
-    return Appended(size, last.log_id, tree, version)
+    return Appended(size, last.log_id, tree, row.data)
 
 
 def record_one(db: Db, row: NewEntry) -> int:
@@ -270,8 +287,8 @@ def record_one(db: Db, row: NewEntry) -> int:
     commit it; returns its index (``services.log.record``).
 
     The one-entry-per-transaction path the DESIGN bar holds to half of SQLite's bare
-    ``BEGIN; INSERT; COMMIT``, so it is written out: when this connection wrote the log last
-    and nothing has written since (:class:`_LastCommit`), the remembered tree is extended in
+    ``BEGIN; INSERT; COMMIT``, so it is written out: when the log still ends with the entry
+    this connection committed last (:class:`_LastCommit`), the remembered tree is extended in
     place — safe, because every reader of it holds the write lock we hold — and forgotten if
     anything fails before the commit. Otherwise it is the general path, in the same transaction.
     """
@@ -279,23 +296,15 @@ def record_one(db: Db, row: NewEntry) -> int:
     begin_immediate(db)
     try:
         last = _LAST.get(id(raw))
-        if (
-            last is not None
-            and last.raw is raw
-            and raw.total_changes == last.total_changes
-            and raw.execute("PRAGMA data_version").fetchone()[0] == last.data_version
-        ):
+        if last is not None and last.raw is raw:
             tree = last.tree
             index = tree.size
-            raw.execute(
-                _INSERT_ENTRY_SQLITE,
-                (index, row.data, row.kind, row.object_type, row.object_id, db.adapt_time(row.logged_at)),
-            )
-            _extend(db, tree, (_sha256(b"\x00" + row.data).digest(),))
-            raw.execute("COMMIT")
-            last.total_changes = raw.total_changes
-            _COMMITTED[(db.conn.alias, last.log_id)] = tree
-            return index
+            if _insert_next(raw, last, row, db.adapt_time(row.logged_at)):
+                _extend(db, tree, (_sha256(b"\x00" + row.data).digest(),))
+                raw.execute("COMMIT")
+                last.last_data = row.data
+                _COMMITTED[(db.conn.alias, last.log_id)] = tree
+                return index
         done = append_entries([row], db)
         raw.execute("COMMIT")
     except BaseException:

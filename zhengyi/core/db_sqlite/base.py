@@ -79,9 +79,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def take_write_turn(self) -> None:
         """This process's write turn, released by the commit or rollback that ends the transaction
         (also for code that begins its transaction on the raw connection, like the ledger)."""
-        timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 20))
-        if not _write_lock.acquire(timeout=timeout):
-            raise OperationalError(f"database is locked: no write turn within {timeout:.0f} s")
+        # Uncontended, the turn is free: a non-blocking acquire is the cheap common case.
+        if not _write_lock.acquire(blocking=False):
+            timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 20))
+            if not _write_lock.acquire(timeout=timeout):
+                raise OperationalError(f"database is locked: no write turn within {timeout:.0f} s")
         self._holds_write_lock = True
 
     def _start_transaction_under_autocommit(self) -> None:
