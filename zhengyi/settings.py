@@ -68,6 +68,15 @@ MIDDLEWARE = [
     "zhengyi.core.middleware.SecurityHeadersMiddleware",
 ]
 
+# API calls with a bearer token (the upstream 110 system) take this chain instead: no session,
+# cookies, CSRF, messages or static files to handle (zhengyi/core/handlers.py).
+API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "zhengyi.core.middleware.RequestContextMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "zhengyi.core.middleware.SecurityHeadersMiddleware",
+]
+
 # ZHENGYI_PUBLIC_ONLY: the public portal alone (zhengyi/urls_public.py; docs/sunshine.md).
 PUBLIC_ONLY = ENV.public_only
 ROOT_URLCONF = "zhengyi.urls_public" if PUBLIC_ONLY else "zhengyi.urls"

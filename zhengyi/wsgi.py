@@ -2,10 +2,14 @@
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengyi.settings")
-application = get_wsgi_application()
+django.setup(set_prefix=False)
+
+from zhengyi.core.handlers import make_application  # noqa: E402
+
+application = make_application()
 
 from zhengyi.core.checks import demo_accounts_guard  # noqa: E402
 from zhengyi.ledger.checks import ledger_guard  # noqa: E402

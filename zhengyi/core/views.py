@@ -136,7 +136,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    messages.error(request, _("页面已过期（安全校验失败），请刷新页面后重试。"))
+    messages.error(request, _("页面已过期（安全校验失败），请刷新页面后重试。"), fail_silently=True)
     return render(request, "core/error.html", {"title": _("安全校验失败"), "detail": reason}, status=403)
 
 
