@@ -17,6 +17,35 @@ from typing import Any
 from django.db import connections, models, router
 from django.db.models import Field
 
+# Field classes whose stored value *is* the Python value when it has exactly these types (or
+# is None): their to_python / get_prep_value return such a value unchanged and neither backend
+# adapts it. Exact classes only — a subclass may prepare values its own way.
+_AS_IS: dict[type[Field], tuple[type, ...]] = {
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.BooleanField: (bool,),
+    **{
+        cls: (int,)
+        for cls in (
+            models.IntegerField,
+            models.SmallIntegerField,
+            models.BigIntegerField,
+            models.PositiveIntegerField,
+            models.PositiveSmallIntegerField,
+            models.PositiveBigIntegerField,
+            models.AutoField,
+            models.BigAutoField,
+        )
+    },
+}
+
+
+def _as_is_types(field: Field) -> tuple[type, ...]:
+    """The value types ``field`` stores unchanged (none: prepare every value through the field)."""
+    if type(field) is models.ForeignKey:
+        return _AS_IS.get(type(field.target_field), ())
+    return _AS_IS.get(type(field), ())
+
 
 @dataclass(frozen=True)
 class _Insert:
@@ -26,6 +55,8 @@ class _Insert:
     row: str
     returning: str
     fields: list[Field]
+    # Per field: its attname and the value types that go in as they are (see _AS_IS).
+    columns: list[tuple[str, tuple[type, ...], Field]]
 
     def sql(self, rows: int) -> str:
         return f"{self.head} VALUES {', '.join([self.row] * rows)}{self.returning}"
@@ -46,6 +77,7 @@ def _statement(model: type[models.Model], alias: str) -> _Insert:
             row="(" + ", ".join(["%s"] * len(fields)) + ")",
             returning=f" RETURNING {quote(meta.pk.column)}",
             fields=fields,
+            columns=[(f.attname, _as_is_types(f), f) for f in fields],
         )
     return found
 
@@ -79,7 +111,7 @@ def insert_many(objs: Sequence[models.Model]) -> None:
         for obj in chunk:
             if type(obj) is not model:
                 raise TypeError(f"insert_many: {type(obj).__name__} among {model.__name__} rows")
-            params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+            params += row_values(plan, obj, connection)
         with connection.cursor() as cursor:
             cursor.execute(plan.sql(len(chunk)), params)
             keys = cursor.fetchall()
@@ -89,6 +121,22 @@ def insert_many(objs: Sequence[models.Model]) -> None:
             obj.pk = key
             obj._state.adding = False
             obj._state.db = alias
+
+
+def row_values(plan: _Insert, obj: models.Model, connection: Any) -> list[Any]:
+    """``obj``'s values as the ORM would prepare them for its INSERT, without the field calls
+    for values that go in as they are (``_AS_IS``)."""
+    values = obj.__dict__
+    out: list[Any] = []
+    for attname, as_is, f in plan.columns:
+        if as_is and attname in values:
+            value = values[attname]
+            # type(), not isinstance(): True is an int, and a str subclass may be lazy.
+            if value is None or type(value) in as_is:
+                out.append(value)
+                continue
+        out.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
+    return out
 
 
 def select_one(sql: str, params: Sequence[Any], *, model: type[models.Model]) -> tuple[Any, ...] | None:
