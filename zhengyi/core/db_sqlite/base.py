@@ -37,7 +37,7 @@ CHECKPOINT_EVERY = 1.0
 AUTOCHECKPOINT_PAGES = 20_000  # ~80 MB of log before a commit checkpoints by itself
 _checkpointers: dict[tuple[int, str], threading.Thread] = {}
 _turn_files: dict[tuple[int, str], int] = {}  # (pid, database) → descriptor of its lock file
-_TURN_POLL = (0.0002, 0.002)  # first and longest pause while another process writes
+_TURN_POLL = (0.0001, 0.0005)  # first and longest pause while another process writes
 _checkpointers_lock = threading.Lock()
 
 
