@@ -188,6 +188,13 @@ def test_sqlite_writers_of_one_process_take_turns_without_sleeping(stations: dic
     assert len(waits) == 80
     # Every wait is for the others' 2 ms transactions, never a busy-handler sleep of ≥100 ms.
     assert max(waits) < 0.5
+    # The mechanism itself: a write transaction holds the process's turn, and gives it back.
+    from zhengyi.core.db_sqlite import base as queued
+
+    with transaction.atomic():
+        Zone.objects.filter(pk=zone.pk).update(name_en="Held")
+        assert queued._write_lock.locked()
+    assert not queued._write_lock.locked()
 
 
 @pytest.mark.skipif("sqlite" not in connection.vendor, reason="SQLite's write lock")
