@@ -107,6 +107,55 @@ def progress_for_lookup(case_number: str, code: str) -> CaseProgress | None:
     )
 
 
+@dataclass(frozen=True)
+class LookupRow:
+    """What the internet-side portal needs to answer a lookup without the case: codes only
+    (``progress_from_codes`` renders them), the code's salted hash as stored, no names."""
+
+    number: str
+    lookup_hash: str
+    kind: str
+    stage: str
+    handling_unit: str
+    steps: tuple[tuple[str, date], ...]  # (stage code, day)
+
+
+def lookup_rows() -> list[LookupRow]:
+    """Every case with a lookup code, for the portal bundle (zhengyi/sunshine/services/portal_export.py)."""
+    cases = list(
+        Case.objects.exclude(lookup_hash="")
+        .select_related("station")
+        .order_by("number")
+        .only("id", "number", "lookup_hash", "kind", "stage", "station__name")
+    )
+    steps: dict[int, list[tuple[str, date]]] = {}
+    rows = (
+        StageChange.objects.filter(case_id__in=[c.pk for c in cases])
+        .order_by("case_id", "at", "id")
+        .values_list("case_id", "stage", "at")
+    )
+    for case_id, stage, at in rows:
+        steps.setdefault(case_id, []).append((stage, timezone.localdate(at)))
+    return [
+        LookupRow(c.number, c.lookup_hash, c.kind, c.stage, c.station.name, tuple(steps.get(c.pk, ())))
+        for c in cases
+    ]
+
+
+def progress_from_codes(
+    *, number: str, kind: str, stage: str, handling_unit: str, steps: tuple[tuple[str, date], ...]
+) -> CaseProgress:
+    """The lookup's answer from stored codes: the same labels and sentence as for a live case."""
+    return CaseProgress(
+        number=number,
+        kind_label=kind_label(kind),
+        stage_label=stage_label(stage),
+        handling_unit=handling_unit,
+        status_text=status_text(kind, stage),
+        steps=tuple(ProgressStep(stage_label(s), on) for s, on in steps),
+    )
+
+
 def _brief(case: Case) -> CaseBrief:
     names = tuple(Party.objects.filter(case_id=case.pk).order_by("id").values_list("name", flat=True))
     return CaseBrief(

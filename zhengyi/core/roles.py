@@ -250,7 +250,11 @@ SUNSHINE = [
 ]
 _SUNSHINE_GRANTS: dict[str, dict[str, list[str]]] = {
     "station_head": _merge(
-        _grant([*SUNSHINE, "sunshine.lookupthrottle"], "view"),
+        # The mirror's own copies of alert tables and lookup rows (sunshine.deployment).
+        _grant(
+            [*SUNSHINE, "sunshine.lookupthrottle", "sunshine.publishedsummary", "sunshine.publishedlookup"],
+            "view",
+        ),
         _grant(SUNSHINE, "add", "change"),
         _grant(["sunshine.publicationversion", "sunshine.feedback"], "view_pii"),
     ),

@@ -206,7 +206,9 @@ def summary_data(request: HttpRequest, station: str, year: int, month: int, fmt:
     st = get_object_or_404(Station, code=station)
     if not 1 <= month <= 12 or not 2000 <= year <= timezone.localdate().year:
         raise Http404(_("没有这个月份的统计。"))
-    summary = selectors.month_summary(st, year, month)
+    summary = selectors.public_month_summary(st, year, month)
+    if summary is None:
+        raise Http404(_("没有这个月份的统计。"))
     grid = summary.table.grid()
     columns = [*summary.column_labels, "合计"]
     names = [*summary.table.rows, "合计"]

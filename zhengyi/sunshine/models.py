@@ -221,12 +221,23 @@ class Feedback(StationScoped):
     moderated_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     replied_by_name = models.CharField(_("答复单位"), max_length=100, blank=True)
     ledger_index = models.PositiveBigIntegerField(_("日志序号"), null=True, blank=True)
+    # A message typed on the internet-side portal (a mirror) carries a random reference made
+    # there, so carrying it to the police side twice files it once (services/relay.py).
+    portal_ref = models.CharField(_("门户留言标识"), max_length=40, blank=True)
+    # On the mirror: when a portal bundle confirmed the police side holds it (its contact is
+    # then erased from the internet side).
+    relayed_at = models.DateTimeField(_("转交时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("交流意见")
         verbose_name_plural = verbose_name
         ordering = ["-submitted_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["station", "number"], name="uniq_feedback_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["station", "number"], name="uniq_feedback_number"),
+            models.UniqueConstraint(
+                fields=["portal_ref"], condition=~Q(portal_ref=""), name="uniq_feedback_portal_ref"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -257,3 +268,57 @@ class LookupThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.client[:8]} {self.window_start}"
+
+
+class PublishedSummary(StationScoped):
+    """On a mirror: one month's alert table exactly as the police side published it.
+
+    Only the shown text travels (numbers, "<5", "*"): the internet side has no alerts and never
+    receives a count below the threshold. The police side computes its tables live instead.
+    """
+
+    year = models.PositiveSmallIntegerField(_("年"))
+    month = models.PositiveSmallIntegerField(_("月"))
+    threshold = models.PositiveSmallIntegerField(_("最小公开数"))
+    rows = models.JSONField(_("片区"))  # zone names, in table order
+    columns = models.JSONField(_("类别"))  # alert category codes, in table order
+    grid = models.JSONField(_("表格"))  # shown text: one line per zone, then the totals line
+    exported_at = models.DateTimeField(_("导出时间"))
+
+    class Meta:
+        verbose_name = _("已公开的月度警情统计")
+        verbose_name_plural = verbose_name
+        ordering = ["station", "-year", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["station", "year", "month"], name="uniq_published_summary")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.year}-{self.month:02d}"
+
+
+class PublishedLookup(models.Model):
+    """On a mirror: what the progress lookup answers for one case — and nothing more.
+
+    The case number, the lookup code's salted hash as the police side stores it, and codes for
+    the kind, the stage and the stage steps (labels are rendered by ``cases.selectors`` so both
+    languages work); no parties, titles or summaries.
+    """
+
+    number = models.CharField(_("案件编号"), max_length=64, unique=True)
+    lookup_hash = models.CharField(_("查询码摘要"), max_length=140)
+    kind = models.CharField(_("案件性质"), max_length=16)
+    stage = models.CharField(_("办理阶段"), max_length=16)
+    handling_unit = models.CharField(_("办理单位"), max_length=100)
+    steps = models.JSONField(_("办理进程"))  # [[stage code, "YYYY-MM-DD"], ...]
+
+    objects = RestrictedManager()
+    # The deployment's public answers, not one station's working data.
+    station_path: ClassVar[str | None] = None
+
+    class Meta:
+        verbose_name = _("案件查询（镜像）")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return self.number

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from zhengyi.core.models import Station
-from zhengyi.sunshine import suppression
-from zhengyi.sunshine.models import Feedback, ProgressEntry, Publication, PublicationVersion
+from zhengyi.sunshine import deployment, suppression
+from zhengyi.sunshine.models import (
+    Feedback,
+    ProgressEntry,
+    Publication,
+    PublicationVersion,
+    PublishedLookup,
+    PublishedSummary,
+)
+
+if TYPE_CHECKING:
+    from zhengyi.cases.selectors import CaseProgress
 
 PUBLIC_VERSION_STATUSES = [PublicationVersion.Status.PUBLISHED, PublicationVersion.Status.SUPERSEDED]
 
@@ -134,3 +145,58 @@ def summary_months(today: date | None = None, count: int = 12) -> list[tuple[int
 
 def public_stations() -> QuerySet[Station]:
     return Station.objects.order_by("code")
+
+
+# ------------------------------------------------------------------------------- either side
+# The pages ask these; the police side computes from live alerts and cases, the internet-side
+# mirror reads what the portal bundles brought (deployment.is_public_mirror()).
+
+
+def _category_labels(codes: list[str]) -> tuple[str, ...]:
+    from zhengyi.alerts.choices import CATEGORY_CHOICES
+
+    labels = {code: str(label) for code, label in CATEGORY_CHOICES}
+    return tuple(labels.get(code, code) for code in codes)
+
+
+def public_month_summary(station: Station, year: int, month: int) -> MonthSummary | None:
+    """The month's table as the portal shows it; None on a mirror that was not sent that month."""
+    if not deployment.is_public_mirror():
+        return month_summary(station, year, month)
+    row = PublishedSummary.objects.filter(station=station, year=year, month=month).first()
+    if row is None:
+        return None
+    table = suppression.table_from_shown(row.rows, row.columns, row.grid, row.threshold)
+    return MonthSummary(station, year, month, table, _category_labels(list(row.columns)))
+
+
+def offered_months(count: int = 12) -> list[tuple[int, int]]:
+    """The months the summaries pages offer: the last complete ones, or on a mirror the newest
+    ones the bundles brought."""
+    if not deployment.is_public_mirror():
+        return summary_months(count=count)
+    months = PublishedSummary.objects.order_by("-year", "-month").values_list("year", "month").distinct()
+    return [(int(y), int(m)) for y, m in months[:count]]
+
+
+def lookup_progress(number: str, code: str) -> CaseProgress | None:
+    """The reporter's lookup. Same answer for an unknown case and a wrong code, on either side:
+    the mirror compares against the stored salted hash the same way (a dummy hash when there is
+    no such case, ``hmac.compare_digest``)."""
+    from zhengyi.cases import lookup
+    from zhengyi.cases.selectors import progress_for_lookup, progress_from_codes
+
+    if not deployment.is_public_mirror():
+        return progress_for_lookup(number, code)
+    canonical = lookup.normalize_number(number)
+    row = PublishedLookup.objects.filter(number=canonical).first() if canonical else None
+    ok = lookup.matches(row.lookup_hash if row is not None else None, code)
+    if row is None or not ok:
+        return None
+    return progress_from_codes(
+        number=row.number,
+        kind=row.kind,
+        stage=row.stage,
+        handling_unit=row.handling_unit,
+        steps=tuple((str(s), date.fromisoformat(str(on))) for s, on in row.steps),
+    )

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.optimize import linprog
 
 PRIMARY, COMPLEMENT = "primary", "complement"
 
@@ -91,6 +90,10 @@ def _determined(relations: list[list[Pos]], values: dict[Pos, int], hidden: dict
     primary = [p for p, kind in hidden.items() if kind == PRIMARY]
     if not primary:
         return []
+    # Imported here: scipy.optimize costs a second at start-up, and most processes (every
+    # command, every page but a month's table) never solve a programme.
+    from scipy.optimize import linprog
+
     unknowns = sorted(hidden)
     index = {p: k for k, p in enumerate(unknowns)}
     rows, rhs = [], []
@@ -194,3 +197,80 @@ def _hidden(grid: tuple[tuple[int, ...], ...], nc: int, threshold: int) -> tuple
         near = [p for p in relations[i] + relations[nr + 1 + j] if p not in hidden]
         hidden[pick_from(near or [p for p in values if p not in hidden])] = COMPLEMENT
     return tuple(sorted(hidden.items()))
+
+
+# ------------------------------------------------------------------------------- shown tables
+# The internet-side portal receives tables as shown (a mirror never holds the counts): these
+# read such a table back and audit it as a reader would, so a table that still reveals a small
+# count is refused there even if the exporting side had a bug.
+
+
+def _shown_cell(text: str, threshold: int) -> Cell | None:
+    if text == "*":
+        return Cell(0, COMPLEMENT)
+    if text == f"<{threshold}":
+        return Cell(0, PRIMARY)
+    if text.isascii() and text.isdigit() and (text == "0" or not text.startswith("0")):
+        return Cell(int(text))
+    return None
+
+
+def audit_shown(grid: Sequence[Sequence[str]], threshold: int) -> list[str]:
+    """What is wrong with a shown table (``Table.grid()``: one line per row ending with its total,
+    then the column totals): a malformed entry, a visible count from 1 to ``threshold - 1``, a sum
+    that does not add up, or a hidden count that the shown numbers still pin down."""
+    if threshold < 1:
+        return [f"threshold {threshold} is below 1"]
+    if not grid or any(len(line) != len(grid[0]) for line in grid) or len(grid[0]) < 2:
+        return ["the table is not rectangular (rows of equal length, a total column and row)"]
+    nr, nc = len(grid) - 1, len(grid[0]) - 1
+    values: dict[Pos, int] = {}
+    hidden: dict[Pos, str] = {}
+    problems: list[str] = []
+    for i, line in enumerate(grid):
+        for j, text in enumerate(line):
+            cell = _shown_cell(str(text), threshold) if isinstance(text, str) else None
+            if cell is None:
+                problems.append(f"row {i + 1}, column {j + 1}: {text!r} is not a number, <{threshold} or *")
+            elif cell.hidden:
+                hidden[(i, j)] = cell.hidden
+            elif 0 < cell.value < threshold:
+                problems.append(f"row {i + 1}, column {j + 1} shows {cell.value}, below {threshold}")
+            else:
+                values[(i, j)] = cell.value
+    if problems:
+        return problems
+    relations: list[list[Pos]] = [[(i, j) for j in range(nc + 1)] for i in range(nr + 1)]
+    relations += [[(i, j) for i in range(nr + 1)] for j in range(nc + 1)]
+    for rel in relations:
+        hid = [p for p in rel if p in hidden]
+        if len(hid) == 1:
+            i, j = hid[0]
+            problems.append(
+                f"row {i + 1}, column {j + 1} is the only hidden entry of its line: its total gives it"
+            )
+        elif not hid and sum(values[p] for p in rel[:-1]) != values[rel[-1]]:
+            problems.append(f"a line ending at row {rel[-1][0] + 1}, column {rel[-1][1] + 1} does not add up")
+    if problems:
+        return problems
+    for i, j in _determined(relations, values, hidden):
+        problems.append(
+            f"row {i + 1}, column {j + 1} (<{threshold}) can be worked out from the shown numbers"
+        )
+    return problems
+
+
+def table_from_shown(
+    rows: Sequence[str], columns: Sequence[str], grid: Sequence[Sequence[str]], threshold: int
+) -> Table:
+    """A :class:`Table` whose ``grid()`` is ``grid`` again (hidden values are not known: 0)."""
+    cells = [[_shown_cell(str(t), threshold) or Cell(0, COMPLEMENT) for t in line] for line in grid]
+    return Table(
+        rows=tuple(rows),
+        columns=tuple(columns),
+        cells=tuple(tuple(line[:-1]) for line in cells[:-1]),
+        row_totals=tuple(line[-1] for line in cells[:-1]),
+        column_totals=tuple(cells[-1][:-1]),
+        total=cells[-1][-1],
+        threshold=threshold,
+    )

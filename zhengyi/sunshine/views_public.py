@@ -77,7 +77,7 @@ def summaries(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "sunshine/public/summaries.html",
-        {"stations": selectors.public_stations(), "months": selectors.summary_months()},
+        {"stations": selectors.public_stations(), "months": selectors.offered_months()},
     )
 
 
@@ -85,7 +85,9 @@ def summary_page(request: HttpRequest, station: str, year: int, month: int) -> H
     st = get_object_or_404(Station, code=station)
     if not 1 <= month <= 12 or not 2000 <= year <= date.today().year:
         raise Http404(_("没有这个月份的统计。"))
-    summary = selectors.month_summary(st, year, month)
+    summary = selectors.public_month_summary(st, year, month)
+    if summary is None:
+        raise Http404(_("没有这个月份的统计。"))
     return render(
         request,
         "sunshine/public/summary.html",
@@ -117,9 +119,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("查询过于频繁，请 %(m)s 分钟后再试。") % {"m": minutes})
             status = 429
         elif form.is_valid():
-            from zhengyi.cases.selectors import progress_for_lookup
-
-            progress = progress_for_lookup(form.cleaned_data["number"], form.cleaned_data["code"])
+            progress = selectors.lookup_progress(form.cleaned_data["number"], form.cleaned_data["code"])
             not_found = progress is None
     response = render(
         request,
@@ -166,5 +166,5 @@ def open_data(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "sunshine/public/open_data.html",
-        {"stations": selectors.public_stations(), "months": selectors.summary_months()[:3]},
+        {"stations": selectors.public_stations(), "months": selectors.offered_months()[:3]},
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -12,21 +15,35 @@ from zhengyi.core.permissions import require
 from zhengyi.core.services.audit import record_change, snapshot
 from zhengyi.core.services.roles import system_user
 from zhengyi.ledger.services import producers
-from zhengyi.sunshine import redaction
+from zhengyi.sunshine import deployment, redaction
 from zhengyi.sunshine.models import Feedback
 
 
 def _number(station: Station) -> str:
     year = timezone.localdate().year
-    prefix = f"{station.code}-LY{year}-"
+    # The internet-side portal numbers its own messages apart (WL): the police side's numbers
+    # (LY) arrive there with the answered ones, and the two must never collide.
+    series = "WL" if deployment.is_public_mirror() else "LY"
+    prefix = f"{station.code}-{series}{year}-"
     return f"{prefix}{Feedback.objects.filter(station=station, number__startswith=prefix).count() + 1:05d}"
 
 
 @transaction.atomic
-def submit_feedback(*, station: Station, subject: str, message: str, contact: str = "") -> Feedback:
+def submit_feedback(
+    *,
+    station: Station,
+    subject: str,
+    message: str,
+    contact: str = "",
+    portal_ref: str = "",
+    submitted_at: datetime | None = None,
+) -> Feedback:
     """A message from the public (no account): kept internal until a reply publishes it.
 
-    The recorded actor is the system account; the change log says it came from the portal.
+    The recorded actor is the system account; the change log says it came from the portal. On
+    the internet-side mirror each message gets a random reference that travels with it to the
+    police side (``services/relay.py``); there, ``portal_ref`` and ``submitted_at`` are the
+    ones it was typed with.
     """
     subject, message, contact = (subject or "").strip(), (message or "").strip(), (contact or "").strip()
     errors = {}
@@ -38,18 +55,25 @@ def submit_feedback(*, station: Station, subject: str, message: str, contact: st
         errors["contact"] = _("联系方式最多 100 字。")
     if errors:
         raise ValidationError(errors)
+    if deployment.is_public_mirror() and not portal_ref:
+        portal_ref = secrets.token_hex(16)
     feedback = Feedback(
         station=station,
         number=_number(station),
-        submitted_at=timezone.now(),
+        submitted_at=submitted_at or timezone.now(),
         subject=subject,
         message=message,
         contact=contact,
+        portal_ref=portal_ref,
     )
     feedback.save()
-    record_change(
-        actor=system_user(), obj=feedback, action="create", related=station, message="公众留言（阳光平台）"
-    )
+    if deployment.is_public_mirror():
+        source = "公众留言（互联网门户，待转交）"
+    elif portal_ref:
+        source = "公众留言（经互联网门户转入）"
+    else:
+        source = "公众留言（阳光平台）"
+    record_change(actor=system_user(), obj=feedback, action="create", related=station, message=source)
     return feedback
 
 

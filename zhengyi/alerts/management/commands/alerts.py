@@ -20,7 +20,6 @@ from zhengyi.core.models import Station
 
 # Rejected rows printed to stderr when there is no --report file.
 SHOWN_REJECTIONS = 50
-_BAR_WIDTH = 30
 
 
 def to_historical(record: CadRecord) -> HistoricalAlert:
@@ -120,18 +119,6 @@ class Command(AuditedCommand):
             )
         return station
 
-    def _bar(self, label: str) -> Callable[[int, int], None]:
-        def show(done: int, total: int) -> None:
-            filled = _BAR_WIDTH if not total else min(_BAR_WIDTH, _BAR_WIDTH * done // total)
-            percent = 100 if not total else min(100, 100 * done // total)
-            self.stderr.write(
-                f"\r{label} [{'#' * filled}{'.' * (_BAR_WIDTH - filled)}] {percent:3d}% {done}/{total}",
-                ending="",
-            )
-            self.stderr.flush()
-
-        return show
-
     # --- import ----------------------------------------------------------------------------
 
     def _import(self, options: dict[str, Any]) -> None:
@@ -142,7 +129,10 @@ class Command(AuditedCommand):
         try:
             mapping = load_mapping(options["mapping"])
             plan = analyse(
-                options["file"], mapping, timezone=options["timezone"], progress=self._bar("读取 reading ")
+                options["file"],
+                mapping,
+                timezone=options["timezone"],
+                progress=self.progress_bar("读取 reading "),
             )
         except MappingError as exc:
             self.stderr.write("")
@@ -155,7 +145,7 @@ class Command(AuditedCommand):
                 actor=actor,
                 station=station,
                 records=[to_historical(r) for r in records],
-                progress=self._bar("导入 importing"),
+                progress=self.progress_bar("导入 importing"),
                 total=len(records),
                 batch_size=options["batch_size"],
                 dry_run=options["dry_run"],

@@ -32,7 +32,6 @@ from zhengyi.ledger.services import log as ledger_log
 from zhengyi.ledger.services import witnesses as witness_services
 from zhengyi.ledger.services.keys import rotate_key, trusted_log_verifiers
 
-_BAR_WIDTH = 30
 VERIFIER_STATE = "ledger-verifier.json"
 WITNESS_STATE = "ledger-witness.json"
 
@@ -117,18 +116,6 @@ class Command(AuditedCommand):
 
     # --- helpers ---------------------------------------------------------------------------
 
-    def _bar(self, label: str) -> Callable[[int, int], None]:
-        def show(done: int, total: int) -> None:
-            filled = _BAR_WIDTH if not total else min(_BAR_WIDTH, _BAR_WIDTH * done // total)
-            percent = 100 if not total else min(100, 100 * done // total)
-            self.stderr.write(
-                f"\r{label} [{'#' * filled}{'.' * (_BAR_WIDTH - filled)}] {percent:3d}% {done}/{total}",
-                ending="",
-            )
-            self.stderr.flush()
-
-        return show
-
     def _fail(self, lines: list[str], message: str) -> None:
         for line in lines:
             self.stdout.write(line)
@@ -171,7 +158,7 @@ class Command(AuditedCommand):
         if options.get("url"):
             return verifier.HttpSource(options["url"])
         if options.get("bundle"):
-            bundle = verifier.read_bundle(options["bundle"], self._bar("读取 reading"))
+            bundle = verifier.read_bundle(options["bundle"], self.progress_bar("读取 reading"))
             self.stderr.write("")
             return verifier.BundleSource(bundle, str(options["bundle"]))
         return integrity.LocalSource()
@@ -180,7 +167,7 @@ class Command(AuditedCommand):
         lines: list[str] = []
         if not options.get("url") and not options.get("bundle"):
             check = integrity.full_check if options["full"] else integrity.quick_check
-            report = check(self._bar("校验 checking") if options["full"] else None)
+            report = check(self.progress_bar("校验 checking") if options["full"] else None)
             if options["full"]:
                 self.stderr.write("")
             what = "完整校验 full check" if options["full"] else "启动校验 start-up check"
@@ -238,7 +225,7 @@ class Command(AuditedCommand):
     def _export(self, options: dict[str, Any]) -> None:
         try:
             header = bundles.export_bundle(
-                options["out"], since=options["since"], progress=self._bar("导出 export")
+                options["out"], since=options["since"], progress=self.progress_bar("导出 export")
             )
         except bundles.BundleError as exc:
             raise CommandError(str(exc)) from exc
@@ -255,7 +242,7 @@ class Command(AuditedCommand):
                 options["file"],
                 actor=actor,
                 trust_keys=options["trust_key"],
-                progress=self._bar("导入 import"),
+                progress=self.progress_bar("导入 import"),
             )
         except (bundles.BundleError, note.NoteError) as exc:
             self.stderr.write("")
