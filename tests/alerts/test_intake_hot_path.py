@@ -259,3 +259,11 @@ def test_concurrent_calls_share_commits_and_lose_nothing(
     assert [n[-5:] for n in stored] == [f"{i:05d}" for i in range(1, 10)]
     assert ObjectChange.objects.filter(content_type__model="alert", action="create").count() == 9
     assert BoardEvent.objects.filter(station=ft).count() == 9
+
+
+def test_a_day_has_at_most_99999_numbers_and_says_so() -> None:
+    from zhengyi.alerts.services.numbering import format_number
+
+    assert format_number("FT", "20261130", 99_999) == "FT2026113099999"
+    with pytest.raises(RuntimeError, match="99,999"):
+        format_number("FT", "20261130", 100_000)

@@ -27,6 +27,14 @@ def local_day(at: datetime) -> str:
 
 
 def format_number(station_code: str, day: str, sequence: int) -> str:
+    if sequence >= 10**SEQUENCE_DIGITS:
+        # A longer number would sort below the day's last one and be handed out again.
+        raise RuntimeError(
+            _(
+                "派出所 %(code)s 当日警情编号已用完（%(n)s 个）/ the station's alert numbers for the day are used up"
+            )
+            % {"code": station_code, "n": f"{10**SEQUENCE_DIGITS - 1:,}"}
+        )
     return f"{station_code}{day}{sequence:0{SEQUENCE_DIGITS}d}"
 
 
