@@ -33,8 +33,10 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import close_old_connections, models, transaction
 from django.db.models import Count, Q
+from django.dispatch import receiver
 from django.utils import timezone
 
 from zhengyi.ledger import checkpoint as cpmod
@@ -49,8 +51,26 @@ class LogIntegrityError(RuntimeError):
     """The stored log no longer extends the last signed checkpoint; nothing more is signed."""
 
 
+# (role, checkpoint mode) as settings say; read on every durable append, so kept here and
+# dropped whenever a setting changes (override_settings in tests sends setting_changed).
+_modes: tuple[str, str] | None = None
+
+
+def _settings_modes() -> tuple[str, str]:
+    global _modes
+    if _modes is None:
+        _modes = (str(settings.LEDGER_ROLE), str(settings.LEDGER_CHECKPOINT))
+    return _modes
+
+
+@receiver(setting_changed)
+def _forget_modes(**_kwargs: Any) -> None:
+    global _modes
+    _modes = None
+
+
 def is_mirror() -> bool:
-    return bool(settings.LEDGER_ROLE == "mirror")
+    return _settings_modes()[0] == "mirror"
 
 
 def _require_log() -> None:
@@ -330,8 +350,8 @@ background_signer = _BackgroundSigner()
 
 def request_checkpoint() -> None:
     """Called on commit of a transaction that appended (see the module docstring)."""
-    mode = settings.LEDGER_CHECKPOINT
-    if mode == "off" or is_mirror():
+    role, mode = _settings_modes()
+    if mode == "off" or role == "mirror":
         return
     if mode == "commit":
         _sign_logged()
