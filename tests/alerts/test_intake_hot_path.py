@@ -113,13 +113,16 @@ def test_values_that_go_in_as_they_are_equal_the_fields_own_preparation(
         plan = _statement(type(obj), "default")
         expected = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in plan.fields]
         got = row_values(plan, obj, connection)
-        # An auto_now_add field takes the moment of each preparation: compared by type only.
-        now_fields = [getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False) for f in plan.fields]
-        for field, now_field, mine, theirs in zip(plan.fields, now_fields, got, expected, strict=True):
-            assert (type(mine) is type(theirs)) if now_field else (mine == theirs), (
-                type(obj).__name__,
-                field.name,
-            )
+        # Compared by value where a value went in as it is; a value that went through its field
+        # both ways is compared by type (an auto_now_add field takes the moment of each call,
+        # and PostgreSQL's JSON adapter has no equality).
+        for (_name, as_is, field), mine, theirs in zip(plan.columns, got, expected, strict=True):
+            took_shortcut = bool(as_is) and (theirs is None or type(theirs) in as_is)
+            where = (type(obj).__name__, field.name)
+            if took_shortcut:
+                assert mine == theirs and type(mine) is type(theirs), where
+            else:
+                assert type(mine) is type(theirs), where
     assert any(as_is for _name, as_is, _f in _statement(Alert, "default").columns)
 
 

@@ -208,11 +208,11 @@ def test_record_notices_a_tail_another_connection_changed() -> None:
 
     from django.db import connections
 
-    def elsewhere(sql: str) -> None:
+    def elsewhere(sql: str, params: tuple[Any, ...] = ()) -> None:
         def run() -> None:
             try:
                 with connections["default"].cursor() as cursor:
-                    cursor.execute(sql)
+                    cursor.execute(sql, params)
             finally:
                 connections.close_all()
 
@@ -228,7 +228,8 @@ def test_record_notices_a_tail_another_connection_changed() -> None:
     other = entries.encode(NOTE, {"n": 4, "text": "c"}, at=timezone.now())
     elsewhere(
         "INSERT INTO ledger_entry (idx, data, kind, object_type, object_id, logged_at) "
-        f"VALUES (3, X'{other.hex()}', '{NOTE}', '', '', '2026-11-29 00:00:00')"
+        "VALUES (3, %s, %s, '', '', %s)",
+        (other, NOTE, timezone.now()),
     )
     assert ledger.record(NOTE, {"n": 5, "text": "d"}) == 4
     data = stored_data()

@@ -40,11 +40,21 @@ _AS_IS: dict[type[Field], tuple[type, ...]] = {
 }
 
 
-def _as_is_types(field: Field) -> tuple[type, ...]:
-    """The value types ``field`` stores unchanged (none: prepare every value through the field)."""
-    if type(field) is models.ForeignKey:
-        return _AS_IS.get(type(field.target_field), ())
-    return _AS_IS.get(type(field), ())
+_PROBES: dict[type, Any] = {str: "x", int: 1, bool: True}
+
+
+def _as_is_types(field: Field, connection: Any) -> tuple[type, ...]:
+    """The value types ``field`` stores unchanged on ``connection`` (none: prepare every value
+    through the field). Probed once per field and backend: PostgreSQL's driver, for one, wraps
+    small integers in its own type."""
+    target = field.target_field if type(field) is models.ForeignKey else field
+    types = _AS_IS.get(type(target), ())
+    for t in types:
+        probe = _PROBES[t]
+        prepared = field.get_db_prep_save(probe, connection)
+        if type(prepared) is not t or prepared != probe:
+            return ()
+    return types
 
 
 @dataclass(frozen=True)
@@ -77,7 +87,7 @@ def _statement(model: type[models.Model], alias: str) -> _Insert:
             row="(" + ", ".join(["%s"] * len(fields)) + ")",
             returning=f" RETURNING {quote(meta.pk.column)}",
             fields=fields,
-            columns=[(f.attname, _as_is_types(f), f) for f in fields],
+            columns=[(f.attname, _as_is_types(f, connections[alias]), f) for f in fields],
         )
     return found
 
