@@ -122,6 +122,14 @@ def station_language() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Django's PBKDF2 takes ~0.25 s a password here, and the personas are ten accounts: most of
+    the suite's time went into hashing demo passwords. Tests hash with MD5 (Django's advice for
+    test runs); the deployment keeps PBKDF2."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _ledger_files(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
     """The ledger's key and state files go to a fresh folder, never the data dir; checkpoints are
     signed in the committing thread (no background signer thread in tests)."""
