@@ -7,9 +7,9 @@ internet-side deployment (a ledger mirror, ``ZHENGYI_LEDGER_ROLE=mirror``, usual
 
 from __future__ import annotations
 
-from django.conf import settings
+from zhengyi.ledger.services.log import is_mirror
 
 
 def is_public_mirror() -> bool:
-    """True on the internet-side deployment fed by portal bundles."""
-    return bool(settings.LEDGER_ROLE == "mirror")
+    """True on the internet-side deployment fed by portal bundles: the ledger's mirror role."""
+    return is_mirror()
