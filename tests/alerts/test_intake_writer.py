@@ -7,18 +7,12 @@ import threading
 import time
 from collections.abc import Sequence
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 
-from zhengyi.alerts.services.intake_writer import Entry, IntakeWriter
+from zhengyi.alerts.services.intake_writer import IntakeWriter
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _alert(name: str) -> Any:
-    # The writer only resets these two attributes when it retries; no database row is needed.
-    return SimpleNamespace(name=name, pk=None, _state=SimpleNamespace(adding=True))
 
 
 def test_a_failing_batch_is_retried_call_by_call_and_each_caller_gets_its_own_outcome() -> None:
@@ -26,8 +20,8 @@ def test_a_failing_batch_is_retried_call_by_call_and_each_caller_gets_its_own_ou
     first_started = threading.Event()
     release_first = threading.Event()
 
-    def write_many(entries: Sequence[Entry]) -> None:
-        names = [e[2].name for e in entries]  # type: ignore[attr-defined]
+    def write_many(entries: Sequence[SimpleNamespace]) -> None:
+        names = [e.name for e in entries]
         batches.append(names)
         if names == ["first"]:
             first_started.set()
@@ -35,14 +29,14 @@ def test_a_failing_batch_is_retried_call_by_call_and_each_caller_gets_its_own_ou
         if "bad" in names:
             raise ValueError("bad call")
         for entry in entries:
-            entry[2].pk = len(batches)
+            entry.pk = len(batches)
 
     writer = IntakeWriter(write_many)
     outcomes: dict[str, object] = {}
 
     def submit(name: str) -> None:
         try:
-            writer.submit(None, None, _alert(name))  # type: ignore[arg-type]
+            writer.submit(SimpleNamespace(name=name, pk=None))
             outcomes[name] = "ok"
         except ValueError as exc:
             outcomes[name] = exc

@@ -100,6 +100,9 @@ class HandlingRule(models.Model):
         return f"{self.get_category_display()} {self.zone_kind or '*'}"
 
 
+_CATEGORY_LABELS = dict(CATEGORY_CHOICES)
+
+
 class Alert(StationScoped):
     """警情: one 110 call or report, held to the handling standard in force when received."""
 
@@ -189,7 +192,9 @@ class Alert(StationScoped):
         indexes = [models.Index(fields=["station", "status"], name="alert_status")]
 
     def __str__(self) -> str:
-        return f"{self.number} {self.get_category_display()}"
+        # Every intake's change record names its alert; get_category_display() rebuilds the
+        # choices' mapping on each call.
+        return f"{self.number} {_CATEGORY_LABELS.get(self.category, self.category)}"
 
 
 class AlertEvent(models.Model):

@@ -10,12 +10,13 @@ none on the models that use it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, models, router
 from django.db.models import Field
+from django.utils import timezone
 
 # Field classes whose stored value *is* the Python value when it has exactly these types (or
 # is None): their to_python / get_prep_value return such a value unchanged and neither backend
@@ -112,25 +113,21 @@ def insert_many(objs: Sequence[models.Model]) -> None:
     alias = router.db_for_write(model)
     connection = connections[alias]
     plan = _statement(model, alias)
-    fields = plan.fields
-    # SQLite takes at most 32,766 parameters a statement (PostgreSQL 65,535).
-    per_statement = max(1, 30000 // max(1, len(fields)))
-    for start in range(0, len(objs), per_statement):
-        chunk = objs[start : start + per_statement]
-        params: list[Any] = []
-        for obj in chunk:
-            if type(obj) is not model:
-                raise TypeError(f"insert_many: {type(obj).__name__} among {model.__name__} rows")
-            params += row_values(plan, obj, connection)
-        with connection.cursor() as cursor:
-            cursor.execute(plan.sql(len(chunk)), params)
-            keys = cursor.fetchall()
-        if len(keys) != len(chunk):
-            raise RuntimeError(f"insert_many: {len(chunk)} rows inserted, {len(keys)} keys returned")
-        for obj, (key,) in zip(chunk, keys, strict=True):
-            obj.pk = key
-            obj._state.adding = False
-            obj._state.db = alias
+    rows = []
+    for obj in objs:
+        if type(obj) is not model:
+            raise TypeError(f"insert_many: {type(obj).__name__} among {model.__name__} rows")
+        rows.append(row_values(plan, obj, connection))
+    for obj, key in zip(objs, insert_rows(model, rows), strict=True):
+        obj.pk = key
+        obj._state.adding = False
+        obj._state.db = alias
+
+
+def instance_row(obj: models.Model) -> list[Any]:
+    """A new instance's prepared INSERT values, to insert later with :func:`insert_rows`."""
+    alias = router.db_for_write(type(obj))
+    return row_values(_statement(type(obj), alias), obj, connections[alias])
 
 
 def row_values(plan: _Insert, obj: models.Model, connection: Any) -> list[Any]:
@@ -147,6 +144,67 @@ def row_values(plan: _Insert, obj: models.Model, connection: Any) -> list[Any]:
                 continue
         out.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
     return out
+
+
+def new_row(model: type[models.Model], values: Mapping[str, Any]) -> list[Any]:
+    """The prepared INSERT values of a new row of ``model`` given by attname, without making a
+    model instance (a group commit prepares its rows before it takes the write lock, and an
+    instance costs more than its row). Fields not given take their default; ``auto_now`` /
+    ``auto_now_add`` fields not given take the current time. :func:`slot` names the place of a
+    value the caller fills in later (a key known only once another row is in)."""
+    connection = connections[router.db_for_write(model)]
+    plan = _statement(model, router.db_for_write(model))
+    out: list[Any] = []
+    for attname, as_is, f in plan.columns:
+        if attname in values:
+            value = values[attname]
+            if as_is and (value is None or type(value) in as_is):
+                out.append(value)
+                continue
+        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            value = timezone.now()
+        else:
+            value = f.get_default()
+        out.append(f.get_db_prep_save(value, connection))
+    return out
+
+
+def slot(model: type[models.Model], attname: str) -> int:
+    """Where ``attname``'s value sits in a row of :func:`new_row` / :func:`row_values`."""
+    plan = _statement(model, router.db_for_write(model))
+    for i, (name, _as_is, _f) in enumerate(plan.columns):
+        if name == attname:
+            return i
+    raise KeyError(f"{model.__name__} has no column {attname!r}")
+
+
+def prepare(model: type[models.Model], attname: str, value: Any) -> Any:
+    """One value as :func:`new_row` would prepare it, for a slot filled in later."""
+    connection = connections[router.db_for_write(model)]
+    return model._meta.get_field(attname).get_db_prep_save(value, connection)  # type: ignore[union-attr]
+
+
+def insert_rows(model: type[models.Model], rows: Sequence[Sequence[Any]]) -> list[Any]:
+    """INSERT prepared rows (:func:`new_row`, :func:`row_values`), many to a statement; their
+    keys in the rows' order."""
+    alias = router.db_for_write(model)
+    plan = _statement(model, alias)
+    per_statement = max(1, 30000 // max(1, len(plan.fields)))
+    keys: list[Any] = []
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        params: list[Any] = []
+        for row in chunk:
+            if len(row) != len(plan.columns):
+                raise ValueError(f"insert_rows: a {model.__name__} row of {len(row)} values")
+            params += row
+        with connections[alias].cursor() as cursor:
+            cursor.execute(plan.sql(len(chunk)), params)
+            got = cursor.fetchall()
+        if len(got) != len(chunk):
+            raise RuntimeError(f"insert_rows: {len(chunk)} rows inserted, {len(got)} keys returned")
+        keys += [key for (key,) in got]
+    return keys
 
 
 def select_one(sql: str, params: Sequence[Any], *, model: type[models.Model]) -> tuple[Any, ...] | None:

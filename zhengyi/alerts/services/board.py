@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from zhengyi.alerts.models import Alert, BoardEvent, Unit
-from zhengyi.core.fastsql import insert, insert_many
+from zhengyi.core.fastsql import insert, insert_rows, new_row
 from zhengyi.core.models import Station
 
 
@@ -23,6 +24,20 @@ def signal_board_many(station_id: int, alerts: list[Alert], summary: str) -> Non
     """One signal per alert of a batch (each names its alert), in one statement."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("board signals are written inside the service's transaction")
-    insert_many(
-        [BoardEvent(station_id=station_id, alert=a, summary=f"{summary} {a.number}"[:200]) for a in alerts]
+    now = timezone.now()
+    insert_rows(
+        BoardEvent,
+        [
+            new_row(
+                BoardEvent,
+                {
+                    "station_id": station_id,
+                    "time": now,
+                    "alert_id": a.pk,
+                    "unit_id": None,
+                    "summary": f"{summary} {a.number}"[:200],
+                },
+            )
+            for a in alerts
+        ],
     )

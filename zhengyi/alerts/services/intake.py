@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +18,7 @@ from zhengyi.alerts import taxonomy
 from zhengyi.alerts.choices import Status, Step
 from zhengyi.alerts.models import Alert, AlertEvent
 from zhengyi.alerts.services.board import signal_board_many
-from zhengyi.alerts.services.intake_writer import Entry, IntakeWriter
+from zhengyi.alerts.services.intake_writer import IntakeWriter
 from zhengyi.alerts.services.numbering import format_number, last_sequences, local_day, lock_station_intake
 from zhengyi.alerts.services.standards import ensure_standard
 from zhengyi.alerts.services.station_data import (
@@ -29,11 +29,11 @@ from zhengyi.alerts.services.station_data import (
     station_data,
 )
 from zhengyi.alerts.services.vocabulary import classification_problems
-from zhengyi.core.fastsql import insert_many, select_one
+from zhengyi.core.fastsql import insert_rows, instance_row, new_row, select_one, slot
 from zhengyi.core.identifiers import IdentifierError, validate_mobile
 from zhengyi.core.models import Station, User
 from zhengyi.core.permissions import require_for_station
-from zhengyi.core.services.audit import new_change, record_changes
+from zhengyi.core.services.audit import PendingChange, pending_change, record_pending
 from zhengyi.precinct.choices import Level
 
 # A call can be logged a little after it was received, never in the future.
@@ -279,55 +279,83 @@ def _existing(station: Station, key: str, fingerprint: str) -> Alert | None:
     return Alert.objects.select_related("standard", "zone").get(pk=row[0])
 
 
+@dataclass
+class _Prepared:
+    """An accepted call's rows, prepared in its own request before it joins a group commit:
+    under the write lock only the alert's number and the keys remain to be filled in."""
+
+    actor: User
+    station: Station
+    alert: Alert
+    day: str
+    alert_row: list[Any]
+    event_row: list[Any]
+    change: PendingChange
+
+
+def _prepare(actor: User, station: Station, alert: Alert) -> _Prepared:
+    return _Prepared(
+        actor,
+        station,
+        alert,
+        local_day(alert.received_at),
+        instance_row(alert),
+        new_row(
+            AlertEvent,
+            {
+                "alert_id": None,
+                "step": Step.RECEIVED.value,
+                "time": alert.received_at,
+                "actor_id": actor.pk,
+                "actor_name": actor.display_name or actor.username,
+                "unit_id": None,
+                "note": "",
+            },
+        ),
+        pending_change(actor=actor, obj=alert, related=station, late=("id", "number")),
+    )
+
+
 def _store(actor: User, station: Station, alert: Alert) -> None:
+    prepared = _prepare(actor, station, alert)
     if transaction.get_connection().in_atomic_block:
         with transaction.atomic():
-            _write_many([(actor, station, alert, None)])
+            _write_many([prepared])
     else:
-        _writer.submit(actor, station, alert)
+        _writer.submit(prepared)
 
 
-def _write_many(entries: Sequence[Entry]) -> None:
+_SLOTS: dict[str, int] = {}
+
+
+def _write_many(entries: Sequence[_Prepared]) -> None:
     """The rows of accepted calls, inside the caller's (or the group commit's) transaction.
 
     A group commit writes its calls together: one number lookup per station and day, and
     each table's rows in one statement — per call, the statements cost more than the rows.
-    The change records are made in each call's own context, so each keeps its request's
-    correlation id.
     """
-    by_station: dict[int, tuple[Station, list[Alert]]] = {}
-    for _actor, station, alert, _context in entries:
-        by_station.setdefault(station.pk, (station, []))[1].append(alert)
-    for station, alerts in by_station.values():
+    if not _SLOTS:
+        _SLOTS.update(number=slot(Alert, "number"), event_alert=slot(AlertEvent, "alert_id"))
+    by_station: dict[int, tuple[Station, list[_Prepared]]] = {}
+    for entry in entries:
+        by_station.setdefault(entry.station.pk, (entry.station, []))[1].append(entry)
+    for station, items in by_station.values():
         lock_station_intake(station)
-        last = last_sequences(station, {local_day(a.received_at) for a in alerts})
-        for alert in alerts:  # numbered in the order the calls arrived
-            day = local_day(alert.received_at)
-            last[day] += 1
-            alert.number = format_number(station.code, day, last[day])
-    insert_many([alert for _a, _s, alert, _c in entries])
-    insert_many(
-        [
-            AlertEvent(
-                alert=alert,
-                step=Step.RECEIVED,
-                time=alert.received_at,
-                actor=actor,
-                actor_name=actor.display_name or actor.username,
-            )
-            for actor, _station, alert, _context in entries
-        ]
-    )
-    record_changes(
-        [
-            (context or contextvars.copy_context()).run(
-                new_change, actor=actor, obj=alert, action="create", related=station
-            )
-            for actor, station, alert, context in entries
-        ]
-    )
-    for station, alerts in by_station.values():
-        signal_board_many(station.pk, alerts, "受理")
+        last = last_sequences(station, {entry.day for entry in items})
+        for entry in items:  # numbered in the order the calls arrived
+            last[entry.day] += 1
+            entry.alert.number = format_number(station.code, entry.day, last[entry.day])
+            entry.alert_row[_SLOTS["number"]] = entry.alert.number
+    alias = router.db_for_write(Alert)
+    for entry, key in zip(entries, insert_rows(Alert, [e.alert_row for e in entries]), strict=True):
+        entry.alert.pk = key
+        entry.alert._state.adding = False
+        entry.alert._state.db = alias
+        entry.event_row[_SLOTS["event_alert"]] = key
+    insert_rows(AlertEvent, [entry.event_row for entry in entries])
+    record_pending([entry.change for entry in entries])
+    for station, items in by_station.values():
+        signal_board_many(station.pk, [entry.alert for entry in items], "受理")
 
 
-_writer = IntakeWriter(_write_many)
+_writer: IntakeWriter[_Prepared] = IntakeWriter(_write_many)

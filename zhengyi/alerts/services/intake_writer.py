@@ -3,14 +3,17 @@
 Every accepted call costs one transaction — a BEGIN, the station's number lock, a COMMIT that
 writes some thirty pages of table and index to the log — and under the upstream 110 system's
 bursts the request threads of a process spent most of their time waiting for each other's
-commits. Here they hand their checked, unsaved alert to one writer thread per process and
-wait; the writer takes everything queued, writes each alert whole (alert, 受理 step, change
-record, board signal) in one transaction for the lot, commits once, and wakes them. A call is
+commits. Here they prepare their rows (everything but the alert's number and keys, which
+need the write lock), hand them to one writer thread per process and wait; the writer takes
+everything queued, writes each alert whole (alert, 受理 step, change record, board signal)
+in one transaction for the lot, commits once, and wakes them. A call is
 answered only after the commit that holds it, so nothing acknowledged can be lost.
 
 When a batch fails (another call took the same idempotency key, a database error), the
 writer retries each call of it in a transaction of its own, so one bad call never takes the
-others down with it, and each caller gets its own outcome.
+others down with it, and each caller gets its own outcome. ``write_many`` must therefore
+(re)write an item whole each time it is given it: keys and numbers from a failed attempt are
+overwritten, never reused.
 
 Only calls outside a transaction come here; a caller already inside one (a test, a service
 that receives an alert as part of a larger change) writes inline, in its own transaction.
@@ -18,17 +21,14 @@ that receives an alert as part of a larger change) writes inline, in its own tra
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from django.db import close_old_connections, connections, transaction
 from django.utils.translation import gettext as _
-
-from zhengyi.alerts.models import Alert
-from zhengyi.core.models import Station, User
 
 log = logging.getLogger(__name__)
 
@@ -38,42 +38,38 @@ MAX_BATCH = 64
 WAIT_SECONDS = 30.0
 IDLE_SECONDS = 1.0
 
-# (actor, station, alert, the caller's context — None: the current one)
-Entry = tuple[User, Station, Alert, contextvars.Context | None]
-WriteMany = Callable[[Sequence[Entry]], None]
+# A call's rows, prepared by the caller; the writer only adds them to a transaction.
+Item = TypeVar("Item")
 
 
 @dataclass
-class _Pending:
-    actor: User
-    station: Station
-    alert: Alert
-    context: contextvars.Context  # the caller's correlation id, for the change record
+class _Pending(Generic[Item]):
+    item: Item
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
 
 
-class IntakeWriter:
-    def __init__(self, write_many: WriteMany) -> None:
+class IntakeWriter(Generic[Item]):
+    def __init__(self, write_many: Callable[[Sequence[Item]], None]) -> None:
         self._write_many = write_many
-        self._queue: list[_Pending] = []
+        self._queue: list[_Pending[Item]] = []
         self._ready = threading.Condition()
         self._thread: threading.Thread | None = None
 
-    def submit(self, actor: User, station: Station, alert: Alert) -> None:
-        """Write ``alert`` in the next group commit; returns once it is durable, or raises."""
-        item = _Pending(actor, station, alert, contextvars.copy_context())
+    def submit(self, item: Item) -> None:
+        """Write ``item`` in the next group commit; returns once it is durable, or raises."""
+        pending = _Pending(item)
         with self._ready:
-            self._queue.append(item)
+            self._queue.append(pending)
             if self._thread is None or not self._thread.is_alive():
                 # Started on first use, so a server that forks its workers gets one per worker.
                 self._thread = threading.Thread(target=self._run, name="intake-writer", daemon=True)
                 self._thread.start()
             self._ready.notify()
-        if not item.done.wait(WAIT_SECONDS):
+        if not pending.done.wait(WAIT_SECONDS):
             raise RuntimeError(_("受理写入超时，请用同一幂等键重试"))
-        if item.error is not None:
-            raise item.error
+        if pending.error is not None:
+            raise pending.error
 
     def _run(self) -> None:
         while True:
@@ -91,25 +87,19 @@ class IntakeWriter:
                 batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
             try:
                 close_old_connections()
-                self._commit(batch)
+                with transaction.atomic():
+                    self._write_many([pending.item for pending in batch])
             except BaseException:  # each call gets its own outcome below
                 log.warning("group commit of %d alerts failed; writing them one by one", len(batch))
                 self._one_by_one(batch)
             finally:
-                for item in batch:
-                    item.done.set()
+                for pending in batch:
+                    pending.done.set()
 
-    def _commit(self, batch: list[_Pending]) -> None:
-        with transaction.atomic():
-            self._write_many([(item.actor, item.station, item.alert, item.context) for item in batch])
-
-    def _one_by_one(self, batch: list[_Pending]) -> None:
-        for item in batch:
-            item.alert.pk = None
-            item.alert._state.adding = True
+    def _one_by_one(self, batch: list[_Pending[Item]]) -> None:
+        for pending in batch:
             try:
                 with transaction.atomic():
-                    self._write_many([(item.actor, item.station, item.alert, item.context)])
+                    self._write_many([pending.item])
             except BaseException as exc:
-                item.alert.pk = None
-                item.error = exc
+                pending.error = exc

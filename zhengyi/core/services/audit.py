@@ -8,13 +8,15 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.utils import timezone
 
 from zhengyi.core.current import current_origin
-from zhengyi.core.fastsql import insert, insert_many
+from zhengyi.core.fastsql import insert, insert_many, insert_rows, new_row, prepare, slot
 from zhengyi.core.models import AccessLog, ObjectChange, User
 from zhengyi.core.pii import PersonalDataField, mask
 
@@ -139,6 +141,80 @@ def record_changes(changes: Sequence[ObjectChange]) -> None:
     """Insert records made by :func:`new_change`, inside the service's transaction."""
     _require_atomic()
     insert_many(changes)
+
+
+@dataclass
+class PendingChange:
+    """The record of a change to an object not yet written (a group commit's alert): prepared
+    in the request that made the change — its actor, origin and snapshot — and finished by
+    :func:`record_pending` once the object has its key. ``late`` names the fields the writer
+    sets after the snapshot (the key, a number drawn under the write lock)."""
+
+    obj: models.Model
+    row: list[Any]
+    after: dict[str, Any]
+    late: tuple[str, ...]
+
+
+_PENDING_SLOTS: dict[str, int] = {}
+
+
+def pending_change(
+    *,
+    actor: User,
+    obj: models.Model,
+    related: models.Model | None = None,
+    message: str = "",
+    late: tuple[str, ...] = ("id",),
+) -> PendingChange:
+    """A create record for ``obj`` (:class:`PendingChange`), inserted by :func:`record_pending`."""
+    origin = current_origin()
+    row = new_row(
+        ObjectChange,
+        {
+            "actor_id": actor.pk,
+            "actor_name": str(actor.display_name or actor.username),
+            "source": origin.source,
+            "correlation_id": origin.correlation_id,
+            "station_id": _station_id(obj),
+            "content_type_id": ContentType.objects.get_for_model(obj, for_concrete_model=True).pk,
+            "object_id": "",
+            "object_repr": "",
+            "action": ObjectChange.Action.CREATE.value,
+            "before": None,
+            "after": None,
+            "related_content_type_id": (
+                ContentType.objects.get_for_model(related).pk if related is not None else None
+            ),
+            "related_object_id": str(related.pk) if related is not None else "",
+            "message": message[:200],
+        },
+    )
+    return PendingChange(obj, row, snapshot(obj), late)
+
+
+def record_pending(changes: Sequence[PendingChange]) -> None:
+    """Finish and insert records made by :func:`pending_change`, inside the service's transaction."""
+    _require_atomic()
+    if not _PENDING_SLOTS:
+        _PENDING_SLOTS.update(
+            {name: slot(ObjectChange, name) for name in ("time", "object_id", "object_repr", "after")}
+        )
+    # The time of the write, as a record saved there and then would have: ids and times of
+    # the change log then run in the same order.
+    now = prepare(ObjectChange, "time", timezone.now())
+    rows = []
+    for change in changes:
+        obj, row = change.obj, change.row
+        for attname in change.late:
+            change.after[attname] = _json_value(getattr(obj, attname))
+        row[_PENDING_SLOTS["time"]] = now
+        row[_PENDING_SLOTS["object_id"]] = str(obj.pk)
+        row[_PENDING_SLOTS["object_repr"]] = str(obj)[:200]
+        row[_PENDING_SLOTS["after"]] = prepare(ObjectChange, "after", change.after)
+        rows.append(row)
+    if rows:
+        insert_rows(ObjectChange, rows)
 
 
 def record_created_bulk(
