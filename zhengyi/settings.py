@@ -67,19 +67,23 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "zhengyi.core.middleware.SecurityHeadersMiddleware",
 ]
-
 # API calls with a bearer token (the upstream 110 system) take this chain instead: no session,
 # cookies, CSRF, messages or static files to handle (zhengyi/core/handlers.py).
 API_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "zhengyi.core.middleware.RequestContextMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "zhengyi.core.middleware.ApiLocaleMiddleware",
     "zhengyi.core.middleware.SecurityHeadersMiddleware",
 ]
 
 # ZHENGYI_PUBLIC_ONLY: the public portal alone (zhengyi/urls_public.py; docs/sunshine.md).
 PUBLIC_ONLY = ENV.public_only
 ROOT_URLCONF = "zhengyi.urls_public" if PUBLIC_ONLY else "zhengyi.urls"
+# (method, path) → a view that answers a token call inside API_MIDDLEWARE, or returns None to
+# leave it to the URL resolver (zhengyi/core/handlers.py). The public portal has no such route.
+API_DIRECT_VIEWS: dict[tuple[str, str], str] = (
+    {} if PUBLIC_ONLY else {("POST", "/api/alerts"): "zhengyi.alerts.api.create_alert_direct"}
+)
 SUNSHINE_SMALL_COUNT = ENV.sunshine_small_count
 SUNSHINE_LOOKUP_LIMIT = ENV.sunshine_lookup_limit
 SUNSHINE_LOOKUP_WINDOW = ENV.sunshine_lookup_window_s

@@ -29,7 +29,9 @@ def _call(stations: dict[str, Any], **extra: Any) -> AlertInput:
     return AlertInput(**{"category": "dispute", "source": "phone_110", "building_id": tower.pk, **extra})
 
 
-def test_a_row_from_values_is_the_row_of_the_same_instance(personas: dict[str, Any], stations: dict[str, Any]) -> None:
+def test_a_row_from_values_is_the_row_of_the_same_instance(
+    personas: dict[str, Any], stations: dict[str, Any]
+) -> None:
     alert, _ = receive_alert(actor=personas["dispatcher"], station=stations["FT"], data=_call(stations))
     values = {
         "alert_id": alert.pk,

@@ -8,10 +8,8 @@ import json
 from typing import Any
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
-from django.test import RequestFactory
 
+from tests.wsgi_support import run
 from zhengyi.alerts.models import Alert
 from zhengyi.core.handlers import is_token_api_call, make_application
 from zhengyi.core.models import ObjectChange
@@ -20,27 +18,6 @@ from zhengyi.core.services.tokens import create_token
 pytestmark = pytest.mark.django_db
 
 CALL = {"category": "criminal", "subcategory": "pickpocket", "building_code": "B1", "description": "手机被偷"}
-
-
-def run(
-    app: Any, method: str, path: str, body: bytes = b"", **headers: str
-) -> tuple[int, dict[str, str], bytes]:
-    request = RequestFactory().generic(method, path, body, content_type="application/json", **headers)
-    seen: dict[str, Any] = {}
-
-    def start_response(status: str, response_headers: list[tuple[str, str]], *exc: Any) -> None:
-        seen["status"] = int(status.split()[0])
-        seen["headers"] = dict(response_headers)
-
-    # As Django's test client does: the request signals would close the test's connection.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        content = b"".join(app(request.environ, start_response))
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
-    return seen["status"], seen["headers"], content
 
 
 def test_a_token_call_takes_the_short_chain_and_keeps_headers_and_context(
@@ -86,3 +63,50 @@ def test_an_api_call_without_credentials_is_told_401_not_a_csrf_failure(personas
     status, _, content = run(make_application(), "POST", "/api/alerts", json.dumps(CALL).encode())
     assert status == 401, content
     assert Alert.objects.count() == 0
+
+
+def test_the_direct_view_answers_good_calls_and_leaves_the_rest_to_the_operation(
+    personas: dict[str, Any], system: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zhengyi.alerts.api as alerts_api
+
+    answered: list[bool] = []
+    real = alerts_api.create_alert_direct
+
+    def spy(request: Any) -> Any:
+        response = real(request)
+        answered.append(response is not None)
+        return response
+
+    monkeypatch.setattr(alerts_api, "create_alert_direct", spy)
+    _, token = create_token(actor=system, user=personas["dispatcher"], name="110")
+    app = make_application()  # imports the direct views when it is made
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert run(app, "POST", "/api/alerts", json.dumps(CALL).encode(), **auth)[0] == 201
+    # A body the schema refuses: the operation answers, in its own format.
+    status, _, content = run(app, "POST", "/api/alerts", b"{not json", **auth)
+    assert status == 400 and json.loads(content)["detail"].startswith("Cannot parse request body")
+    status, _, content = run(app, "POST", "/api/alerts", b'{"building_code": "B1"}', **auth)
+    assert status == 422 and json.loads(content)["detail"][0]["loc"][-1] == "category"
+    assert answered == [True, False, False]
+    assert Alert.objects.count() == 1
+
+
+def test_the_direct_view_replies_as_the_operation_would(
+    personas: dict[str, Any], system: Any, settings: Any
+) -> None:
+    _, token = create_token(actor=system, user=personas["dispatcher"], name="110")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_ACCEPT_LANGUAGE": "en"}
+    body = json.dumps(CALL).encode()
+    direct = run(make_application(), "POST", "/api/alerts", body, HTTP_IDEMPOTENCY_KEY="a", **headers)
+    settings.API_DIRECT_VIEWS = {}
+    operation = run(make_application(), "POST", "/api/alerts", body, HTTP_IDEMPOTENCY_KEY="b", **headers)
+    assert direct[0] == operation[0] == 201
+
+    def comparable(reply: tuple[int, dict[str, str], bytes]) -> tuple[dict[str, str], dict[str, Any]]:
+        varying = {"X-Request-ID", "Content-Length"}
+        fields = {k: v for k, v in json.loads(reply[2]).items() if k not in {"id", "number", "received_at"}}
+        return {k: v for k, v in reply[1].items() if k not in varying}, fields
+
+    assert comparable(direct) == comparable(operation)
+    assert Alert.objects.count() == 2

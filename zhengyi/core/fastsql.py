@@ -18,12 +18,16 @@ from django.db import connections, models, router
 from django.db.models import Field
 from django.utils import timezone
 
-# Field classes whose stored value *is* the Python value when it has exactly these types (or
-# is None): their to_python / get_prep_value return such a value unchanged and neither backend
-# adapts it. Exact classes only — a subclass may prepare values its own way.
+from zhengyi.core.pii import PersonalDataField
+
+# Field classes whose stored value *is* the Python value when it has exactly these types: their
+# to_python / get_prep_value return such a value unchanged and neither backend adapts it. Exact
+# classes only — a subclass may prepare values its own way (ours that do not are listed). A
+# text field also takes any str instance as it is (a choices member: Django passes it through).
 _AS_IS: dict[type[Field], tuple[type, ...]] = {
     models.CharField: (str,),
     models.TextField: (str,),
+    PersonalDataField: (str,),
     models.BooleanField: (bool,),
     **{
         cls: (int,)
@@ -42,20 +46,33 @@ _AS_IS: dict[type[Field], tuple[type, ...]] = {
 
 
 _PROBES: dict[type, Any] = {str: "x", int: 1, bool: True}
+_NONE = type(None)
 
 
 def _as_is_types(field: Field, connection: Any) -> tuple[type, ...]:
     """The value types ``field`` stores unchanged on ``connection`` (none: prepare every value
-    through the field). Probed once per field and backend: PostgreSQL's driver, for one, wraps
-    small integers in its own type."""
+    through the field); ``NoneType`` among them where the field stores None as NULL. Probed
+    once per field and backend: PostgreSQL's driver, for one, wraps small integers in its own
+    type."""
     target = field.target_field if type(field) is models.ForeignKey else field
     types = _AS_IS.get(type(target), ())
     for t in types:
         probe = _PROBES[t]
         prepared = field.get_db_prep_save(probe, connection)
         if type(prepared) is not t or prepared != probe:
-            return ()
+            types = ()
+            break
+    # A field that sets its own value on save (auto_now) never takes one as it is.
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return ()
+    if field.get_db_prep_save(None, connection) is None:
+        types = (*types, _NONE)
     return types
+
+
+def _takes_as_is(value: Any, as_is: tuple[type, ...]) -> bool:
+    # type(), not isinstance(), for the rest: True is an int, stored as a boolean by PostgreSQL.
+    return type(value) in as_is or (isinstance(value, str) and str in as_is)
 
 
 @dataclass(frozen=True)
@@ -138,8 +155,7 @@ def row_values(plan: _Insert, obj: models.Model, connection: Any) -> list[Any]:
     for attname, as_is, f in plan.columns:
         if as_is and attname in values:
             value = values[attname]
-            # type(), not isinstance(): True is an int, and a str subclass may be lazy.
-            if value is None or type(value) in as_is:
+            if _takes_as_is(value, as_is):
                 out.append(value)
                 continue
         out.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
@@ -158,7 +174,7 @@ def new_row(model: type[models.Model], values: Mapping[str, Any]) -> list[Any]:
     for attname, as_is, f in plan.columns:
         if attname in values:
             value = values[attname]
-            if as_is and (value is None or type(value) in as_is):
+            if as_is and _takes_as_is(value, as_is):
                 out.append(value)
                 continue
         elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):

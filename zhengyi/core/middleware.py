@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from zhengyi.core.current import acting_as
 from zhengyi.core.streaming import csp_source, stream_origin
@@ -36,7 +38,7 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get("X-Request-ID", "")
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")  # request.headers copies them all
         source = "api" if request.path.startswith("/api/") else "web"
         with acting_as(source, incoming if _SAFE_ID.match(incoming) else None) as origin:
             request.correlation_id = origin.correlation_id  # type: ignore[attr-defined]
@@ -63,4 +65,21 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", content_security_policy(request))
+        return response
+
+
+class ApiLocaleMiddleware:
+    """Django's LocaleMiddleware for the token API chain (settings.API_MIDDLEWARE): the API's
+    paths carry no language prefix, so the language is the caller's cookie or Accept-Language
+    (or the default) and the URL resolver is never asked — a tenth of an intake otherwise."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        translation.activate(translation.get_language_from_request(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
         return response

@@ -36,6 +36,8 @@ from zhengyi.core.permissions import require_for_station
 from zhengyi.core.services.audit import PendingChange, pending_change, record_pending
 from zhengyi.precinct.choices import Level
 
+_LEVELS = frozenset(Level.values)  # Level.values builds a list on each use
+
 # A call can be logged a little after it was received, never in the future.
 CLOCK_SKEW = timedelta(minutes=2)
 
@@ -105,7 +107,7 @@ def _locate(ref: StationData, data: AlertInput, errors: dict[str, list[str]]) ->
             errors.setdefault("building_id", []).append(_("楼宇不存在或不在本所辖区"))
             return None
         level = data.level or Level.STREET
-        if level not in Level.values:
+        if level not in _LEVELS:
             errors.setdefault("level", []).append(f"空间层应为 {', '.join(Level.values)}")
             return None
         return Located(building.pk, None, building.zone_id, building.lon, building.lat, level)
@@ -121,7 +123,7 @@ def _locate(ref: StationData, data: AlertInput, errors: dict[str, list[str]]) ->
     else:
         errors.setdefault("location", []).append(_("请指定地点：楼宇、地标或地图坐标"))
         return None
-    if level not in Level.values:
+    if level not in _LEVELS:
         errors.setdefault("level", []).append(f"空间层应为 {', '.join(Level.values)}")
         return None
     if not ref.inside(lon, lat):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import hashlib
 import json
 import uuid
@@ -24,7 +25,12 @@ from zhengyi.core.pii import PersonalDataField, mask
 _BULKY_SUFFIXES = ("geometry", "footprint", "boundary")
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _json_value(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID):
@@ -42,14 +48,27 @@ def _digest(value: Any) -> dict[str, Any]:
 def snapshot(obj: models.Model) -> dict[str, Any]:
     """A JSON picture of an object's own fields; personal data is stored masked."""
     data: dict[str, Any] = {}
-    for f in obj._meta.concrete_fields:
-        value = getattr(obj, f.attname)
-        if isinstance(f, PersonalDataField):
-            value = mask(f.pii_kind, value)
-        elif f.name.endswith(_BULKY_SUFFIXES) and value is not None:
+    for attname, pii_kind, bulky in _snapshot_plan(type(obj)):
+        value = getattr(obj, attname)
+        if pii_kind:
+            value = mask(pii_kind, value)
+        elif bulky and value is not None:
             value = _digest(value)
-        data[f.attname] = _json_value(value)
+        data[attname] = _json_value(value)
     return data
+
+
+@functools.cache
+def _snapshot_plan(model: type[models.Model]) -> tuple[tuple[str, str, bool], ...]:
+    # Per field: its attname, its personal-data kind ("" if none), whether it is bulky.
+    return tuple(
+        (
+            f.attname,
+            f.pii_kind if isinstance(f, PersonalDataField) else "",
+            f.name.endswith(_BULKY_SUFFIXES),
+        )
+        for f in model._meta.concrete_fields
+    )
 
 
 def _station_id(obj: models.Model) -> int | None:
