@@ -194,7 +194,10 @@ def _fresh_station_data() -> Any:
     test, so the copy's version stamp alone cannot tell two tests' stations apart.
     """
     from zhengyi.alerts.services.station_data import forget_station_data
+    from zhengyi.core.services.tokens import forget_tokens
 
     forget_station_data()
+    forget_tokens()
     yield
     forget_station_data()
+    forget_tokens()

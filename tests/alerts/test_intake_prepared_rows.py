@@ -132,3 +132,34 @@ def test_sqlite_placeholders_are_converted_once_and_literal_percents_survive() -
         assert cursor.fetchone() == ("50%",)
         cursor.execute("SELECT %s || '%%'", ["75"])
         assert cursor.fetchone() == ("75%",)
+
+
+def test_another_processs_change_is_seen_once_the_stamp_is_read_again(
+    personas: dict[str, Any], stations: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    from zhengyi.alerts.services import station_data as station_data_module
+
+    ft, dispatcher = stations["FT"], personas["dispatcher"]
+    monkeypatch.setattr(station_data_module, "STAMP_WITHIN", 3600.0)
+    first, _ = receive_alert(actor=dispatcher, station=ft, data=_call(stations))
+    assert first.zone is not None
+    # Another process moves the building out of its zone: its change record is in the
+    # database, but this process did not write it, so it asks again only when the time is up.
+    tower = Building.objects.get(station=ft, code="B1")
+    Building.objects.filter(pk=tower.pk).update(zone=None)
+    ObjectChange.objects.create(
+        actor_name="另一进程",
+        source="web",
+        correlation_id="elsewhere",
+        content_type=ContentType.objects.get_for_model(Building),
+        object_id=str(tower.pk),
+        object_repr="B1",
+        action="update",
+    )
+    second, _ = receive_alert(actor=dispatcher, station=ft, data=_call(stations))
+    assert second.zone is not None
+    monkeypatch.setattr(station_data_module, "STAMP_WITHIN", 0.0)
+    third, _ = receive_alert(actor=dispatcher, station=ft, data=_call(stations))
+    assert third.zone is None

@@ -5,8 +5,11 @@ The bulk import loads it once per call. Live intake (``receive_alert``) keeps on
 in each process and reloads it when the reference data changed: every change to these tables
 goes through a service that writes an ``ObjectChange`` in the same transaction, so the newest
 change of those kinds (``core.selectors.change_stamp``, one indexed query) tells whether the
-copy is current — another process's edit is seen by the next call. Stamps are ids from a
-sequence, and on PostgreSQL a transaction can commit a lower id after a higher one was read;
+copy is current. The query is asked at most every :data:`STAMP_WITHIN` seconds, or at once
+after this process recorded such a change (``core.selectors.recent_change_stamp``): an edit
+is seen by this process's next call, and another process's within a quarter of a second.
+Stamps are ids from a sequence, and on PostgreSQL a transaction can commit a lower id after
+a higher one was read;
 the copy is therefore also dropped after :data:`MAX_AGE` seconds, which bounds how long such a
 change can go unseen (a minute: reference data changes by hand, a few times a day).
 """
@@ -28,10 +31,11 @@ from shapely.prepared import PreparedGeometry, prep
 from zhengyi.alerts import taxonomy
 from zhengyi.alerts.models import HandlingRule, HandlingStandard, Subcategory
 from zhengyi.core.models import Station
-from zhengyi.core.selectors import change_stamp
+from zhengyi.core.selectors import forget_recent_stamps, recent_change_stamp
 from zhengyi.precinct.models import Building, Landmark, Space, Zone
 
 MAX_AGE = 60.0
+STAMP_WITHIN = 0.25
 
 
 @dataclass(frozen=True)
@@ -142,7 +146,7 @@ _cache: dict[int, tuple[tuple[int, ...], float, StationData]] = {}
 
 
 def _stamp() -> tuple[int, ...]:
-    return change_stamp(*_REFERENCE_MODELS)
+    return recent_change_stamp(*_REFERENCE_MODELS, within=STAMP_WITHIN)
 
 
 def station_data(station: Station | int) -> StationData:
@@ -167,3 +171,4 @@ def forget_station_data() -> None:
     """Drop every cached copy (tests that rewrite reference data without services)."""
     with _lock:
         _cache.clear()
+    forget_recent_stamps()

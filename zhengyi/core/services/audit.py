@@ -20,6 +20,7 @@ from zhengyi.core.current import current_origin
 from zhengyi.core.fastsql import insert, insert_many, insert_rows, new_row, prepare, slot
 from zhengyi.core.models import AccessLog, ObjectChange, User
 from zhengyi.core.pii import PersonalDataField, mask
+from zhengyi.core.selectors import note_changes
 
 # Geometry is large and its change is recorded by its summary, not repeated in full.
 _BULKY_SUFFIXES = ("geometry", "footprint", "boundary")
@@ -141,6 +142,7 @@ def record_change(
         actor=actor, obj=obj, action=action, before=before, after=after, related=related, message=message
     )
     insert(change)  # every service writes one; see zhengyi/core/fastsql.py for why not save()
+    _noted([change.content_type_id])
     return change
 
 
@@ -160,6 +162,7 @@ def record_changes(changes: Sequence[ObjectChange]) -> None:
     """Insert records made by :func:`new_change`, inside the service's transaction."""
     _require_atomic()
     insert_many(changes)
+    _noted({c.content_type_id for c in changes})
 
 
 @dataclass
@@ -217,7 +220,10 @@ def record_pending(changes: Sequence[PendingChange]) -> None:
     _require_atomic()
     if not _PENDING_SLOTS:
         _PENDING_SLOTS.update(
-            {name: slot(ObjectChange, name) for name in ("time", "object_id", "object_repr", "after")}
+            {
+                name: slot(ObjectChange, name)
+                for name in ("time", "object_id", "object_repr", "after", "content_type_id")
+            }
         )
     # The time of the write, as a record saved there and then would have: ids and times of
     # the change log then run in the same order.
@@ -234,6 +240,15 @@ def record_pending(changes: Sequence[PendingChange]) -> None:
         rows.append(row)
     if rows:
         insert_rows(ObjectChange, rows)
+        _noted({c.row[_PENDING_SLOTS["content_type_id"]] for c in changes})
+
+
+def _noted(content_type_ids: Iterable[int]) -> None:
+    # Now, and again once committed: a read of the stamp in between could see the old one
+    # (see core.selectors.recent_change_stamp).
+    ids = list(content_type_ids)
+    note_changes(ids)
+    transaction.on_commit(lambda: note_changes(ids))
 
 
 def record_created_bulk(
