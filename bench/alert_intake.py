@@ -8,7 +8,7 @@ database ``zhengyi_bench_<pid>`` when ``--database-url`` names a server but no d
 dropped afterwards), runs ``zhengyi migrate`` and ``zhengyi demo load`` there (two years of
 demo history included; on PostgreSQL followed by ANALYZE, as autovacuum would do) and issues a
 token for ``dispatcher``. Then starts two granian servers with the flags of ``zhengyi serve``
-(``--interface wsgi --workers N --blocking-threads T``, T = 4 as ``zhengyi serve``): zhengyi itself, and the ceiling, the
+(``--interface wsgi --workers N --blocking-threads T``, T = 16 as ``zhengyi serve``): zhengyi itself, and the ceiling, the
 minimal Django JSON view of ``bench/minimal_site`` (no database, no middleware).
 
 An asyncio HTTP/1.1 keep-alive client in this process drives each in turn with ``--clients``

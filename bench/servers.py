@@ -27,7 +27,7 @@ from loadgen import HOST
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 READY_TIMEOUT = 90.0
-SERVE_THREADS = 4  # zhengyi serve's --blocking-threads
+SERVE_THREADS = 16  # zhengyi serve's --blocking-threads (APP_THREADS in its command)
 
 
 def tool(name: str) -> str:

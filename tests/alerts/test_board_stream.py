@@ -413,3 +413,24 @@ def test_serve_stops_both_servers_on_sigterm() -> None:
     finally:
         timer.cancel()
     assert time.monotonic() - started < 5
+
+
+def test_the_intake_bench_serves_as_zhengyi_serve_does() -> None:
+    """DESIGN §7 measures intake served "the same way" as the platform: the bench's granian
+    flags must follow zhengyi serve's thread count when it changes."""
+    import importlib.util
+
+    from zhengyi.core.management.commands.serve import APP_THREADS
+
+    bench = Path(__file__).resolve().parents[2] / "bench"
+    sys.path.insert(0, str(bench))
+    try:
+        spec = importlib.util.spec_from_file_location("bench_servers", bench / "servers.py")
+        assert spec is not None and spec.loader is not None
+        servers = importlib.util.module_from_spec(spec)
+        sys.modules["bench_servers"] = servers  # its dataclasses look their module up
+        spec.loader.exec_module(servers)
+    finally:
+        sys.path.remove(str(bench))
+        sys.modules.pop("bench_servers", None)
+    assert servers.SERVE_THREADS == APP_THREADS

@@ -93,6 +93,14 @@ def supervise(commands: dict[str, list[str]], env: dict[str, str], poll: float =
     return exited
 
 
+# Request threads per worker. An upstream 110 call waits for the group commit that holds it
+# (zhengyi.alerts.services.intake_writer), and the calls that wait together share one commit:
+# with 4 threads a commit held at most 4 calls; with 16, intake went from 0.080× to 0.10× of
+# the minimal Django view, p99 from 108 to 84 ms, and that view itself did not gain from
+# fewer (bench/alert_intake.py --threads; docs/performance.md).
+APP_THREADS = 16
+
+
 class Command(BaseCommand):
     help = "启动服务 / serve the platform: pages over WSGI and the board's live push over ASGI (granian)"
 
@@ -149,7 +157,7 @@ class Command(BaseCommand):
                 "--workers",
                 str(options["workers"]),
                 "--blocking-threads",
-                "4",
+                str(APP_THREADS),
                 "zhengyi.wsgi:application",
             ],
             "stream": [
