@@ -59,15 +59,16 @@ def change_stamp(*kinds: type[models.Model]) -> tuple[int, ...]:
 
 
 def note_changes(content_type_ids: Iterable[int]) -> None:
-    """Called by the audit service for the change records it writes (on write and on commit)."""
+    """Called by the audit service for the change records it writes."""
     with _written_lock:
         _written.update(content_type_ids)
 
 
 def recent_change_stamp(*kinds: type[models.Model], within: float) -> tuple[int, ...]:
     """:func:`change_stamp`, read from the database at most once per ``within`` seconds —
-    unless this process has written a change record of one of ``kinds`` since, which is seen
-    at once. Another process's change is therefore seen within ``within`` seconds; live
+    unless this process has written a change record of one of ``kinds`` since: such a change is
+    seen by the next read after its commit (or, if a read fell between its write and its
+    commit, within ``within`` seconds), another process's within ``within`` seconds. Live
     intake asks this on every call, where the query cost a tenth of the call."""
     key = tuple(m._meta.label_lower for m in kinds)
     types = ContentType.objects.get_for_models(*kinds)

@@ -198,7 +198,7 @@ def receive_alert(
     key = idempotency_key.strip()
     if len(key) > 100:
         raise ValidationError({"idempotency_key": [_("幂等键不超过 100 个字符")]})
-    fingerprint = data.fingerprint()
+    fingerprint = data.fingerprint() if key else ""  # only a keyed call can be retried
     try:
         cleaned, where = _validate(ref, data, timezone.now())
     except ValidationError:
@@ -248,7 +248,7 @@ def receive_alert(
         required_steps=list(rule.steps),
         received_at=cleaned.received_at,
         idempotency_key=key,
-        request_fingerprint=fingerprint if key else "",
+        request_fingerprint=fingerprint,
     )
     for _attempt in range(5):
         try:

@@ -244,11 +244,9 @@ def record_pending(changes: Sequence[PendingChange]) -> None:
 
 
 def _noted(content_type_ids: Iterable[int]) -> None:
-    # Now, and again once committed: a read of the stamp in between could see the old one
-    # (see core.selectors.recent_change_stamp).
-    ids = list(content_type_ids)
-    note_changes(ids)
-    transaction.on_commit(lambda: note_changes(ids))
+    # Noted as written, before the commit: a stamp read in between is the old one, and is
+    # then trusted for at most its window (core.selectors.recent_change_stamp).
+    note_changes(content_type_ids)
 
 
 def record_created_bulk(
