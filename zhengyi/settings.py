@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "zhengyi.core.middleware.SecurityHeadersMiddleware",
 ]
+
 # API calls with a bearer token (the upstream 110 system) take this chain instead: no session,
 # cookies, CSRF, messages or static files to handle (zhengyi/core/handlers.py).
 API_MIDDLEWARE = [

@@ -70,10 +70,16 @@ def generic(ambiguous: str = "earlier", nonexistent: str = "shift_forward", extr
     return load_mapping(extra + GENERIC.format(ambiguous=ambiguous, nonexistent=nonexistent))
 
 
-def write(tmp_path: Path, rows: list[list[str]], header: list[str] = HEADER, name: str = "cad.csv") -> Path:
+def write(
+    tmp_path: Path,
+    rows: list[list[str]],
+    header: list[str] = HEADER,
+    name: str = "cad.csv",
+    delimiter: str = ",",
+) -> Path:
     path = tmp_path / name
     with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
+        writer = csv.writer(f, delimiter=delimiter)
         writer.writerow(header)
         writer.writerows(rows)
     return path
@@ -92,3 +98,80 @@ def row(
     lat="47.6",
 ) -> list[str]:
     return [event, received, dispatched, arrived, cleared, type_, final, pri, lon, lat]
+
+
+# A second, unrelated layout: a UK force's STORM-style export (Europe/London, ';'-separated).
+LONDON = """
+name = "A UK force, STORM-style export"
+timezone = "Europe/London"
+formats = ["iso", "%d/%m/%Y %H:%M"]
+delimiter = ";"
+null_values = ["NULL", "n/a"]
+default_source = "phone_110"
+default_priority = 4
+location_separator = ", "
+
+[columns]
+id = "Incident Ref"
+received = "Created"
+dispatched = "Resource Assigned"
+en_route = "Mobile"
+on_scene = "At Scene"
+closed = "Closed"
+initial_type = "Opening Code"
+final_type = "Closing Code"
+initial_priority = "Opening Grade"
+final_priority = "Closing Grade"
+source = "Channel"
+location = ["Street", "Ward"]
+disposition = "Result"
+
+[sources]
+"999" = "phone_110"
+"Front Counter" = "walk_in"
+"Online" = "online"
+"CCTV" = "video"
+
+[priorities]
+"Immediate" = 1
+"Priority" = 2
+"Scheduled" = 3
+"Resolution without deployment" = 4
+
+[[categories]]
+match = "ASB - Nuisance"
+category = "public_order"
+
+[[categories]]
+regex = '^(rtc|road)'
+category = "traffic"
+
+[[categories]]
+match = "Concern for Safety"
+category = "assistance"
+subcategory = "welfare"
+
+[[categories]]
+prefix = "Crime"
+category = "criminal"
+
+[[categories]]
+match = "Complaint against police"
+category = "complaint"
+"""
+LONDON_HEADER = [
+    "Incident Ref",
+    "Channel",
+    "Created",
+    "Resource Assigned",
+    "Mobile",
+    "At Scene",
+    "Closed",
+    "Opening Code",
+    "Closing Code",
+    "Opening Grade",
+    "Closing Grade",
+    "Street",
+    "Ward",
+    "Result",
+]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from io import StringIO
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,8 +13,6 @@ from zhengyi.alerts.models import Alert, AlertEvent, HandlingStandard
 from zhengyi.alerts.services.history import HistoricalAlert
 from zhengyi.core.models import ObjectChange, Station
 
-ROOT = Path(__file__).resolve().parents[2]
-SEATTLE_MAPPING = ROOT / "docs" / "cad-mappings" / "seattle.toml"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 STEP_OF = {
     "received": "received",

@@ -3,7 +3,6 @@ export), the mapping file's validation, and hypothesis properties of local times
 
 from __future__ import annotations
 
-import csv
 import functools
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -26,86 +25,14 @@ from zhengyi.alerts.cad import (
 
 from .cad_support import (
     GENERIC,
+    LONDON,
+    LONDON_HEADER,
     SEATTLE_MAPPING,
     utc,
+    write,
 )
 
 # --- a second, unrelated CAD layout ------------------------------------------------------
-
-LONDON = """
-name = "A UK force, STORM-style export"
-timezone = "Europe/London"
-formats = ["iso", "%d/%m/%Y %H:%M"]
-delimiter = ";"
-null_values = ["NULL", "n/a"]
-default_source = "phone_110"
-default_priority = 4
-location_separator = ", "
-
-[columns]
-id = "Incident Ref"
-received = "Created"
-dispatched = "Resource Assigned"
-en_route = "Mobile"
-on_scene = "At Scene"
-closed = "Closed"
-initial_type = "Opening Code"
-final_type = "Closing Code"
-initial_priority = "Opening Grade"
-final_priority = "Closing Grade"
-source = "Channel"
-location = ["Street", "Ward"]
-disposition = "Result"
-
-[sources]
-"999" = "phone_110"
-"Front Counter" = "walk_in"
-"Online" = "online"
-"CCTV" = "video"
-
-[priorities]
-"Immediate" = 1
-"Priority" = 2
-"Scheduled" = 3
-"Resolution without deployment" = 4
-
-[[categories]]
-match = "ASB - Nuisance"
-category = "public_order"
-
-[[categories]]
-regex = '^(rtc|road)'
-category = "traffic"
-
-[[categories]]
-match = "Concern for Safety"
-category = "assistance"
-subcategory = "welfare"
-
-[[categories]]
-prefix = "Crime"
-category = "criminal"
-
-[[categories]]
-match = "Complaint against police"
-category = "complaint"
-"""
-LONDON_HEADER = [
-    "Incident Ref",
-    "Channel",
-    "Created",
-    "Resource Assigned",
-    "Mobile",
-    "At Scene",
-    "Closed",
-    "Opening Code",
-    "Closing Code",
-    "Opening Grade",
-    "Closing Grade",
-    "Street",
-    "Ward",
-    "Result",
-]
 
 
 def test_a_second_layout_in_another_timezone(tmp_path):
@@ -128,11 +55,7 @@ def test_a_second_layout_in_another_timezone(tmp_path):
         ["LDN-5", "999", "2024-05-05T12:00:00", "2024-05-05T11:00:00", "", "", "", "Dog barking", "",
          "Scheduled", "", "", "", ""],
     ]  # fmt: skip
-    path = tmp_path / "storm.csv"
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, delimiter=";")
-        writer.writerow(LONDON_HEADER)
-        writer.writerows(rows)
+    path = write(tmp_path, rows, LONDON_HEADER, "storm.csv", delimiter=";")
     plan = analyse(path, load_mapping(LONDON))
     records = {r.external_id: r for r in plan.records}
     assert set(records) == {"LDN-1", "LDN-2", "LDN-3", "LDN-4"}

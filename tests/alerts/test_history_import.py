@@ -25,8 +25,8 @@ from zhengyi.alerts.services.intake import AlertInput, receive_alert
 from zhengyi.alerts.services.standards import default_rules, ensure_standard, publish_standard
 from zhengyi.core.models import Station
 
+from .cad_support import SEATTLE_MAPPING
 from .history_support import (
-    SEATTLE_MAPPING,
     SHANGHAI,
     STEP_OF,
     _alert_changes,

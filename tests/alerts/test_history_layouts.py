@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -20,6 +19,8 @@ from zhengyi.core.models import ObjectChange, Station
 from zhengyi.core.services.org import upsert_station
 from zhengyi.precinct.geometry import metric_area_m2
 
+from .cad_support import LONDON as LONDON_CORE
+from .cad_support import LONDON_HEADER, write
 from .history_support import (
     SHANGHAI,
     _alert_changes,
@@ -31,74 +32,14 @@ pytestmark = pytest.mark.django_db
 
 # --- a second layout ------------------------------------------------------------------------
 
-LONDON = """
-name = "A UK force, STORM-style export"
-timezone = "Europe/London"
-formats = ["iso", "%d/%m/%Y %H:%M"]
-delimiter = ";"
-null_values = ["NULL"]
-default_source = "phone_110"
-location_separator = ", "
-
-[columns]
-id = "Incident Ref"
-received = "Created"
-dispatched = "Resource Assigned"
-en_route = "Mobile"
-on_scene = "At Scene"
-cleared = "Resolved"
-closed = "Closed"
-initial_type = "Opening Code"
-final_type = "Closing Code"
-initial_priority = "Opening Grade"
-final_priority = "Closing Grade"
-source = "Channel"
-location = ["Street", "Ward"]
-disposition = "Result"
-
-[sources]
-"999" = "phone_110"
-"Online" = "online"
-
-[priorities]
-"Immediate" = 1
-"Priority" = 2
-"Scheduled" = 3
-
-[[categories]]
-match = "ASB - Nuisance"
-category = "public_order"
-
-[[categories]]
-prefix = "Crime"
-category = "criminal"
-
-[[categories]]
-match = "Concern for Safety"
-category = "assistance"
-"""
+# The CAD core's London layout (tests/alerts/cad_support.py), with the stage it leaves out.
+LONDON = LONDON_CORE.replace('on_scene = "At Scene"\n', 'on_scene = "At Scene"\ncleared = "Resolved"\n')
 
 
 def test_a_second_cad_layout_in_london_time(system: Any, stations: dict[str, Any], tmp_path: Path) -> None:
     upsert_station(actor=system, code="LDN", name="London (sample)", bureau=stations["bureau"])
-    header = [
-        "Incident Ref",
-        "Channel",
-        "Created",
-        "Resource Assigned",
-        "Mobile",
-        "At Scene",
-        "Resolved",
-        "Closed",
-        "Opening Code",
-        "Closing Code",
-        "Opening Grade",
-        "Closing Grade",
-        "Street",
-        "Ward",
-        "Result",
-        "Easting",
-    ]
+    # The core's London columns with the two this import also reads.
+    header = [*LONDON_HEADER[:6], "Resolved", *LONDON_HEADER[6:], "Easting"]
     rows = [
         # Summer (BST, UTC+1), every stage.
         ["LDN-1", "999", "2024-07-01T22:15:00", "2024-07-01T22:16:30", "2024-07-01 22:17:00",
@@ -109,11 +50,7 @@ def test_a_second_cad_layout_in_london_time(system: Any, stations: dict[str, Any
          "Concern for Safety", "Concern for Safety", "Scheduled", "Scheduled", "Station Road", "",
          "Advice given", ""],
     ]  # fmt: skip
-    path = tmp_path / "storm.csv"
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, delimiter=";")
-        writer.writerow(header)
-        writer.writerows(rows)
+    path = write(tmp_path, rows, header, "storm.csv", delimiter=";")
     mapping_path = tmp_path / "storm.toml"
     mapping_path.write_text(LONDON, encoding="utf-8")
 

@@ -127,11 +127,16 @@ def test_a_made_up_token_is_not_remembered(personas: dict[str, Any]) -> None:
 def test_sqlite_placeholders_are_converted_once_and_literal_percents_survive() -> None:
     if connection.vendor != "sqlite":
         pytest.skip("the conversion of %s placeholders is SQLite's")
+    from zhengyi.core.db_sqlite.base import _qmark
+
+    sql = "SELECT %s || '%%' /* converted once */"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT %s || '%%'", ["50"])
+        cursor.execute(sql, ["50"])
         assert cursor.fetchone() == ("50%",)
-        cursor.execute("SELECT %s || '%%'", ["75"])
+        hits = _qmark.cache_info().hits
+        cursor.execute(sql, ["75"])
         assert cursor.fetchone() == ("75%",)
+    assert _qmark.cache_info().hits == hits + 1
 
 
 def test_another_processs_change_is_seen_once_the_stamp_is_read_again(

@@ -110,3 +110,25 @@ def test_the_direct_view_replies_as_the_operation_would(
 
     assert comparable(direct) == comparable(operation)
     assert Alert.objects.count() == 2
+
+
+def test_no_direct_view_where_each_view_runs_in_a_transaction(
+    personas: dict[str, Any], system: Any, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """ATOMIC_REQUESTS wraps every view the resolver calls in a transaction; the direct view
+    would escape it, so with it on the operation answers every call."""
+    import zhengyi.alerts.api as alerts_api
+
+    called: list[object] = []
+    monkeypatch.setattr(alerts_api, "create_alert_direct", lambda request: called.append(request))
+    monkeypatch.setitem(settings.DATABASES["default"], "ATOMIC_REQUESTS", True)
+    _, token = create_token(actor=system, user=personas["dispatcher"], name="110")
+    status, _, content = run(
+        make_application(),
+        "POST",
+        "/api/alerts",
+        json.dumps(CALL).encode(),
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert status == 201, content
+    assert called == []

@@ -208,12 +208,17 @@ def test_feedback_round_trip(
     size = json.loads(__import__("zipfile").ZipFile(first).read("manifest.json"))["size"]
     out = imported(mirror, export(tmp_path / "p2.zip", "--since", str(size)))
     assert "1 answered message(s)" in out and "1 message(s) confirmed received" in out
-    page, rows = mirror.requests(
+    page, rows, changes = mirror.requests(
         [
             {"get": "/public/feedback/"},
             {"values": "sunshine.Feedback", "fields": ["number", "status", "contact"]},
+            {"values": "core.ObjectChange", "fields": ["content_type__model", "action", "before", "after"]},
         ]
     )
+    # The import's record of the erasure shows what it changed, as a service's update does.
+    ((_model, _action, before, after),) = [c for c in changes if c[0] == "feedback" and c[1] == "update"]
+    assert before["relayed_at"] is None and before["contact"] != "" and after["relayed_at"] is not None
+    assert after["contact"] == ""
     assert "已通知公园管理处修复。" in page["body"] and "莲花山公园东门路灯不亮。" in page["body"]
     assert "13911112222" not in json.dumps(rows, ensure_ascii=False)  # erased once the police side had it
     local = [r for r in rows if r[0].startswith("FT-WL")]

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from zhengyi.alerts import taxonomy
 from zhengyi.alerts.choices import (
     CATEGORY_CHOICES,
     KIND_CHOICES,
@@ -98,9 +99,6 @@ class HandlingRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} {self.zone_kind or '*'}"
-
-
-_CATEGORY_LABELS = dict(CATEGORY_CHOICES)
 
 
 class Alert(StationScoped):
@@ -194,7 +192,7 @@ class Alert(StationScoped):
     def __str__(self) -> str:
         # Every intake's change record names its alert; get_category_display() rebuilds the
         # choices' mapping on each call.
-        return f"{self.number} {_CATEGORY_LABELS.get(self.category, self.category)}"
+        return f"{self.number} {taxonomy.CATEGORIES.get(self.category, self.category)}"
 
 
 class AlertEvent(models.Model):

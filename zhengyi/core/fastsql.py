@@ -10,6 +10,7 @@ none on the models that use it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -85,6 +86,10 @@ class _Insert:
     fields: list[Field]
     # Per field: its attname and the value types that go in as they are (see _AS_IS).
     columns: list[tuple[str, tuple[type, ...], Field]]
+
+    @functools.cached_property
+    def slots(self) -> dict[str, int]:
+        return {attname: i for i, (attname, _as_is, _f) in enumerate(self.columns)}
 
     def sql(self, rows: int) -> str:
         return f"{self.head} VALUES {', '.join([self.row] * rows)}{self.returning}"
@@ -168,8 +173,9 @@ def new_row(model: type[models.Model], values: Mapping[str, Any]) -> list[Any]:
     instance costs more than its row). Fields not given take their default; ``auto_now`` /
     ``auto_now_add`` fields not given take the current time. :func:`slot` names the place of a
     value the caller fills in later (a key known only once another row is in)."""
-    connection = connections[router.db_for_write(model)]
-    plan = _statement(model, router.db_for_write(model))
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    plan = _statement(model, alias)
     out: list[Any] = []
     for attname, as_is, f in plan.columns:
         if attname in values:
@@ -187,11 +193,10 @@ def new_row(model: type[models.Model], values: Mapping[str, Any]) -> list[Any]:
 
 def slot(model: type[models.Model], attname: str) -> int:
     """Where ``attname``'s value sits in a row of :func:`new_row` / :func:`row_values`."""
-    plan = _statement(model, router.db_for_write(model))
-    for i, (name, _as_is, _f) in enumerate(plan.columns):
-        if name == attname:
-            return i
-    raise KeyError(f"{model.__name__} has no column {attname!r}")
+    found = _statement(model, router.db_for_write(model)).slots.get(attname)
+    if found is None:
+        raise KeyError(f"{model.__name__} has no column {attname!r}")
+    return found
 
 
 def prepare(model: type[models.Model], attname: str, value: Any) -> Any:

@@ -59,7 +59,9 @@ def change_stamp(*kinds: type[models.Model]) -> tuple[int, ...]:
 
 
 def note_changes(content_type_ids: Iterable[int]) -> None:
-    """Called by the audit service for the change records it writes."""
+    """Called by the audit service for each change record it writes, as it writes it: a stamp
+    read between the write and its commit is the old one, and is then trusted for at most its
+    window (:func:`recent_change_stamp`)."""
     with _written_lock:
         _written.update(content_type_ids)
 

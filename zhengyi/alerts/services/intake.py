@@ -286,7 +286,6 @@ class _Prepared:
     """An accepted call's rows, prepared in its own request before it joins a group commit:
     under the write lock only the alert's number and the keys remain to be filled in."""
 
-    actor: User
     station: Station
     alert: Alert
     day: str
@@ -297,7 +296,6 @@ class _Prepared:
 
 def _prepare(actor: User, station: Station, alert: Alert) -> _Prepared:
     return _Prepared(
-        actor,
         station,
         alert,
         local_day(alert.received_at),
@@ -327,17 +325,12 @@ def _store(actor: User, station: Station, alert: Alert) -> None:
         _writer.submit(prepared)
 
 
-_SLOTS: dict[str, int] = {}
-
-
 def _write_many(entries: Sequence[_Prepared]) -> None:
     """The rows of accepted calls, inside the caller's (or the group commit's) transaction.
 
     A group commit writes its calls together: one number lookup per station and day, and
     each table's rows in one statement — per call, the statements cost more than the rows.
     """
-    if not _SLOTS:
-        _SLOTS.update(number=slot(Alert, "number"), event_alert=slot(AlertEvent, "alert_id"))
     by_station: dict[int, tuple[Station, list[_Prepared]]] = {}
     for entry in entries:
         by_station.setdefault(entry.station.pk, (entry.station, []))[1].append(entry)
@@ -347,13 +340,13 @@ def _write_many(entries: Sequence[_Prepared]) -> None:
         for entry in items:  # numbered in the order the calls arrived
             last[entry.day] += 1
             entry.alert.number = format_number(station.code, entry.day, last[entry.day])
-            entry.alert_row[_SLOTS["number"]] = entry.alert.number
+            entry.alert_row[slot(Alert, "number")] = entry.alert.number
     alias = router.db_for_write(Alert)
     for entry, key in zip(entries, insert_rows(Alert, [e.alert_row for e in entries]), strict=True):
         entry.alert.pk = key
         entry.alert._state.adding = False
         entry.alert._state.db = alias
-        entry.event_row[_SLOTS["event_alert"]] = key
+        entry.event_row[slot(AlertEvent, "alert_id")] = key
     insert_rows(AlertEvent, [entry.event_row for entry in entries])
     record_pending([entry.change for entry in entries])
     for station, items in by_station.values():

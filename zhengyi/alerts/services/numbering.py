@@ -6,13 +6,11 @@ under the station's write lock) and the bulk import (a batch of days at once).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengyi.alerts.models import Alert
@@ -26,13 +24,8 @@ NUMBER_LENGTH = Alert._meta.get_field("number").max_length or 32
 def local_day(at: datetime) -> str:
     """The day a call belongs to, in the station's time zone (the deployment's ``TIME_ZONE``,
     whatever zone a request has activated): ``YYYYMMDD``."""
-    local = at.astimezone(_zone(settings.TIME_ZONE))
+    local = timezone.localtime(at, timezone.get_default_timezone())
     return f"{local.year:04d}{local.month:02d}{local.day:02d}"
-
-
-@functools.cache
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
 
 
 def format_number(station_code: str, day: str, sequence: int) -> str:

@@ -17,7 +17,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from zhengyi.core.current import current_origin
-from zhengyi.core.fastsql import insert, insert_many, insert_rows, new_row, prepare, slot
+from zhengyi.core.fastsql import insert, insert_many, insert_rows, instance_row, prepare, slot
 from zhengyi.core.models import AccessLog, ObjectChange, User
 from zhengyi.core.pii import PersonalDataField, mask
 from zhengyi.core.selectors import note_changes
@@ -142,19 +142,25 @@ def record_change(
         actor=actor, obj=obj, action=action, before=before, after=after, related=related, message=message
     )
     insert(change)  # every service writes one; see zhengyi/core/fastsql.py for why not save()
-    _noted([change.content_type_id])
+    note_changes([change.content_type_id])
     return change
 
 
 def new_change(
-    *, actor: User, obj: models.Model, action: str, related: models.Model | None = None, message: str = ""
+    *,
+    actor: User,
+    obj: models.Model,
+    action: str,
+    related: models.Model | None = None,
+    message: str = "",
+    before: dict[str, Any] | None = None,
 ) -> ObjectChange:
     """The unsaved record of one change, for a writer that inserts the records of many changes
     at once (:func:`record_changes`); taken in the context of the request that made the change,
     whose correlation id it keeps."""
     after = None if action == ObjectChange.Action.DELETE else snapshot(obj)
     return _change(
-        actor=actor, obj=obj, action=action, before=None, after=after, related=related, message=message
+        actor=actor, obj=obj, action=action, before=before, after=after, related=related, message=message
     )
 
 
@@ -162,23 +168,21 @@ def record_changes(changes: Sequence[ObjectChange]) -> None:
     """Insert records made by :func:`new_change`, inside the service's transaction."""
     _require_atomic()
     insert_many(changes)
-    _noted({c.content_type_id for c in changes})
+    note_changes({c.content_type_id for c in changes})
 
 
 @dataclass
 class PendingChange:
-    """The record of a change to an object not yet written (a group commit's alert): prepared
-    in the request that made the change — its actor, origin and snapshot — and finished by
-    :func:`record_pending` once the object has its key. ``late`` names the fields the writer
-    sets after the snapshot (the key, a number drawn under the write lock)."""
+    """The record of a change to an object not yet written (a group commit's alert): made by
+    :func:`new_change` in the request that made the change — its actor, origin and snapshot —
+    and finished by :func:`record_pending` once the object has its key. ``late`` names the
+    fields the writer sets after the snapshot (the key, a number drawn under the write lock)."""
 
     obj: models.Model
-    row: list[Any]
+    row: list[Any]  # the record's prepared INSERT values (fastsql.instance_row)
     after: dict[str, Any]
     late: tuple[str, ...]
-
-
-_PENDING_SLOTS: dict[str, int] = {}
+    content_type_id: int
 
 
 def pending_change(
@@ -190,41 +194,14 @@ def pending_change(
     late: tuple[str, ...] = ("id",),
 ) -> PendingChange:
     """A create record for ``obj`` (:class:`PendingChange`), inserted by :func:`record_pending`."""
-    origin = current_origin()
-    row = new_row(
-        ObjectChange,
-        {
-            "actor_id": actor.pk,
-            "actor_name": str(actor.display_name or actor.username),
-            "source": origin.source,
-            "correlation_id": origin.correlation_id,
-            "station_id": _station_id(obj),
-            "content_type_id": ContentType.objects.get_for_model(obj, for_concrete_model=True).pk,
-            "object_id": "",
-            "object_repr": "",
-            "action": ObjectChange.Action.CREATE.value,
-            "before": None,
-            "after": None,
-            "related_content_type_id": (
-                ContentType.objects.get_for_model(related).pk if related is not None else None
-            ),
-            "related_object_id": str(related.pk) if related is not None else "",
-            "message": message[:200],
-        },
-    )
-    return PendingChange(obj, row, snapshot(obj), late)
+    change = new_change(actor=actor, obj=obj, action="create", related=related, message=message)
+    after, change.after = change.after, None  # serialised once finished
+    return PendingChange(obj, instance_row(change), after or {}, late, change.content_type_id)
 
 
 def record_pending(changes: Sequence[PendingChange]) -> None:
     """Finish and insert records made by :func:`pending_change`, inside the service's transaction."""
     _require_atomic()
-    if not _PENDING_SLOTS:
-        _PENDING_SLOTS.update(
-            {
-                name: slot(ObjectChange, name)
-                for name in ("time", "object_id", "object_repr", "after", "content_type_id")
-            }
-        )
     # The time of the write, as a record saved there and then would have: ids and times of
     # the change log then run in the same order.
     now = prepare(ObjectChange, "time", timezone.now())
@@ -233,20 +210,14 @@ def record_pending(changes: Sequence[PendingChange]) -> None:
         obj, row = change.obj, change.row
         for attname in change.late:
             change.after[attname] = _json_value(getattr(obj, attname))
-        row[_PENDING_SLOTS["time"]] = now
-        row[_PENDING_SLOTS["object_id"]] = str(obj.pk)
-        row[_PENDING_SLOTS["object_repr"]] = str(obj)[:200]
-        row[_PENDING_SLOTS["after"]] = prepare(ObjectChange, "after", change.after)
+        row[slot(ObjectChange, "time")] = now
+        row[slot(ObjectChange, "object_id")] = str(obj.pk)
+        row[slot(ObjectChange, "object_repr")] = str(obj)[:200]
+        row[slot(ObjectChange, "after")] = prepare(ObjectChange, "after", change.after)
         rows.append(row)
     if rows:
         insert_rows(ObjectChange, rows)
-        _noted({c.row[_PENDING_SLOTS["content_type_id"]] for c in changes})
-
-
-def _noted(content_type_ids: Iterable[int]) -> None:
-    # Noted as written, before the commit: a stamp read in between is the old one, and is
-    # then trusted for at most its window (core.selectors.recent_change_stamp).
-    note_changes(content_type_ids)
+        note_changes({c.content_type_id for c in changes})
 
 
 def record_created_bulk(

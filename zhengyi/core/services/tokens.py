@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -60,8 +59,8 @@ class _Known:
     until: float  # time.monotonic() after which the token is looked up again
 
 
+# Single dict operations only, each atomic: no lock needed between request threads.
 _known: dict[str, _Known] = {}
-_known_lock = threading.Lock()
 
 
 def user_for_token(token: str) -> User | None:
@@ -80,10 +79,9 @@ def user_for_token(token: str) -> User | None:
         if known is None:
             _known.pop(digest, None)
             return None
-        with _known_lock:
-            if len(_known) > 10_000:  # tokens are few; this only bounds a flood of made-up ones
-                _known.clear()
-            _known[digest] = known
+        if len(_known) > 10_000:  # tokens are few; this only bounds a flood of made-up ones
+            _known.clear()
+        _known[digest] = known
     # A use timestamp, not an audited change: it records no decision. Written at most once a
     # minute, so a busy client does not add a write to every request.
     now = timezone.now()
@@ -95,8 +93,7 @@ def user_for_token(token: str) -> User | None:
 
 def forget_tokens() -> None:
     """Drop this process's cached token lookups (after a revocation; tests)."""
-    with _known_lock:
-        _known.clear()
+    _known.clear()
 
 
 def _look_up(digest: str, now_mono: float) -> _Known | None:

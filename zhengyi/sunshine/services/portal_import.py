@@ -263,9 +263,17 @@ class _Changes:
         self.actor, self.rows = actor, list[ObjectChange]()
         self.logged: list[tuple[int, Model]] = []
 
-    def add(self, obj: Model, action: str, related: Model | None = None) -> None:
+    def add(
+        self, obj: Model, action: str, related: Model | None = None, before: dict[str, Any] | None = None
+    ) -> None:
+        """``before``: the object's snapshot before an update or a delete, as every service's
+        record of a change to an existing row carries."""
+        if before is None and action == "delete":
+            before = snapshot(obj)
         self.rows.append(
-            new_change(actor=self.actor, obj=obj, action=action, related=related, message=MESSAGE)
+            new_change(
+                actor=self.actor, obj=obj, action=action, related=related, message=MESSAGE, before=before
+            )
         )
         index = getattr(obj, "ledger_index", None)
         if action == "create" and index is not None:
@@ -345,9 +353,10 @@ def _apply_publication(row: Any, station: Station, actor: User, log: _Changes, r
             else PublicationVersion.Status.SUPERSEDED
         )
         if version.status != status:
+            before = snapshot(version)
             version.status = status
             version.save(update_fields=["status"])
-            log.add(version, "update", pub)
+            log.add(version, "update", pub, before=before)
     if pub.current_id != current.pk:
         before = snapshot(pub)
         pub.current = current
@@ -409,9 +418,10 @@ def _apply_feedback(doc: Any, stations: dict[str, Station], log: _Changes, resul
     # Messages typed here that the police side now holds: their contact leaves the internet side.
     now = timezone.now()
     for item in Feedback.objects.filter(portal_ref__in=doc["received_refs"], relayed_at__isnull=True):
+        before = snapshot(item)
         item.relayed_at, item.contact = now, ""
         item.save(update_fields=["relayed_at", "contact"])
-        log.add(item, "update")
+        log.add(item, "update", before=before)
         result.relayed += 1
 
 
@@ -425,12 +435,13 @@ def _apply_summaries(doc: Any, stations: dict[str, Station], log: _Changes, resu
         if row is not None and all(getattr(row, k) == v for k, v in values.items()):
             continue
         action = "update" if row is not None else "create"
+        before = snapshot(row) if row is not None else None
         row = row or PublishedSummary(station=stations[s["station"]], year=s["year"], month=s["month"])
         for k, v in values.items():
             setattr(row, k, v)
         row.exported_at = exported_at
         row.save()
-        log.add(row, action, row.station)
+        log.add(row, action, row.station, before=before)
         result.summaries += 1
 
 
@@ -448,11 +459,12 @@ def _apply_lookups(doc: Any, log: _Changes, result: ImportResult) -> None:
         if row is not None and all(getattr(row, k) == v for k, v in values.items()):
             continue
         action = "update" if row is not None else "create"
+        before = snapshot(row) if row is not None else None
         row = row or PublishedLookup(number=number)
         for k, v in values.items():
             setattr(row, k, v)
         row.save()
-        log.add(row, action)
+        log.add(row, action, before=before)
         result.lookups += 1
 
 
