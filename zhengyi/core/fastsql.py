@@ -30,6 +30,7 @@ _AS_IS: dict[type[Field], tuple[type, ...]] = {
     models.TextField: (str,),
     PersonalDataField: (str,),
     models.BooleanField: (bool,),
+    models.FloatField: (float,),
     **{
         cls: (int,)
         for cls in (
@@ -46,7 +47,7 @@ _AS_IS: dict[type[Field], tuple[type, ...]] = {
 }
 
 
-_PROBES: dict[type, Any] = {str: "x", int: 1, bool: True}
+_PROBES: dict[type, Any] = {str: "x", int: 1, bool: True, float: 1.5}
 _NONE = type(None)
 
 

@@ -17,7 +17,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from zhengyi.core.current import current_origin
-from zhengyi.core.fastsql import insert, insert_many, insert_rows, instance_row, prepare, slot
+from zhengyi.core.fastsql import insert, insert_many, insert_rows, new_row, prepare, slot
 from zhengyi.core.models import AccessLog, ObjectChange, User
 from zhengyi.core.pii import PersonalDataField, mask
 from zhengyi.core.selectors import note_changes
@@ -102,23 +102,39 @@ def _change(
     related: models.Model | None,
     message: str,
 ) -> ObjectChange:
+    return ObjectChange(**_change_values(actor, obj, action, before, after, related, message))
+
+
+def _change_values(
+    actor: User,
+    obj: models.Model,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    related: models.Model | None,
+    message: str,
+) -> dict[str, Any]:
+    """A change record's fields by attname: for an instance (:func:`_change`) or a prepared
+    row (:func:`pending_change`)."""
     origin = current_origin()
-    return ObjectChange(
-        actor=actor,
-        actor_name=str(actor.display_name or actor.username),
-        source=origin.source,
-        correlation_id=origin.correlation_id,
-        station_id=_station_id(obj),
-        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
-        action=action,
-        before=before,
-        after=after,
-        related_content_type=ContentType.objects.get_for_model(related) if related is not None else None,
-        related_object_id=str(related.pk) if related is not None else "",
-        message=message[:200],
-    )
+    return {
+        "actor_id": actor.pk,
+        "actor_name": str(actor.display_name or actor.username),
+        "source": origin.source,
+        "correlation_id": origin.correlation_id,
+        "station_id": _station_id(obj),
+        "content_type_id": ContentType.objects.get_for_model(obj, for_concrete_model=True).pk,
+        "object_id": str(obj.pk),
+        "object_repr": str(obj)[:200],
+        "action": action,
+        "before": before,
+        "after": after,
+        "related_content_type_id": ContentType.objects.get_for_model(related).pk
+        if related is not None
+        else None,
+        "related_object_id": str(related.pk) if related is not None else "",
+        "message": message[:200],
+    }
 
 
 def _require_atomic() -> None:
@@ -173,13 +189,13 @@ def record_changes(changes: Sequence[ObjectChange]) -> None:
 
 @dataclass
 class PendingChange:
-    """The record of a change to an object not yet written (a group commit's alert): made by
-    :func:`new_change` in the request that made the change — its actor, origin and snapshot —
+    """The record of a change to an object not yet written (a group commit's alert): made in
+    the request that made the change — its actor, origin and snapshot —
     and finished by :func:`record_pending` once the object has its key. ``late`` names the
     fields the writer sets after the snapshot (the key, a number drawn under the write lock)."""
 
     obj: models.Model
-    row: list[Any]  # the record's prepared INSERT values (fastsql.instance_row)
+    row: list[Any]  # the record's prepared INSERT values (fastsql.new_row)
     after: dict[str, Any]
     late: tuple[str, ...]
     content_type_id: int
@@ -193,10 +209,11 @@ def pending_change(
     message: str = "",
     late: tuple[str, ...] = ("id",),
 ) -> PendingChange:
-    """A create record for ``obj`` (:class:`PendingChange`), inserted by :func:`record_pending`."""
-    change = new_change(actor=actor, obj=obj, action="create", related=related, message=message)
-    after, change.after = change.after, None  # serialised once finished
-    return PendingChange(obj, instance_row(change), after or {}, late, change.content_type_id)
+    """A create record for ``obj`` (:class:`PendingChange`), inserted by :func:`record_pending`:
+    the fields of :func:`new_change`'s record, as a prepared row (the after-snapshot is
+    serialised once it is finished)."""
+    values = _change_values(actor, obj, "create", None, None, related, message)
+    return PendingChange(obj, new_row(ObjectChange, values), snapshot(obj), late, values["content_type_id"])
 
 
 def record_pending(changes: Sequence[PendingChange]) -> None:
