@@ -100,17 +100,24 @@ def _turn_file(path: str) -> int | None:
     return fd
 
 
+def _try_lock(fd: int) -> bool:
+    """The advisory lock if it is free now (the common case: no other process is writing)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EAGAIN, errno.EACCES):
+            raise
+        return False
+    return True
+
+
 def _lock_across_processes(fd: int, timeout: float) -> bool:
     """Take the advisory lock, polling briefly: flock() cannot time out, SQLite's lock would."""
     deadline = time.monotonic() + timeout
     pause = _TURN_POLL[0]
     while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if _try_lock(fd):
             return True
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
         if time.monotonic() >= deadline:
             return False
         time.sleep(pause)
@@ -163,7 +170,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self._turn_pid != _pid or self._turn_name is not name:
             self._turn_fd, self._turn_pid, self._turn_name = _turn_file(str(name)), _pid, name
         fd = self._turn_fd
-        if fd is not None and not _lock_across_processes(fd, self._turn_timeout()):
+        # Free (no other process writing) is the common case: no deadline to work out then.
+        if fd is not None and not _try_lock(fd) and not _lock_across_processes(fd, self._turn_timeout()):
             _write_lock.release()
             raise OperationalError(
                 f"database is locked: another process kept the write turn for {self._turn_timeout():.0f} s"

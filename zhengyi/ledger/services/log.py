@@ -290,6 +290,19 @@ def publish_key(vkey: str) -> None:
         LogKey.objects.create(vkey=vkey, status=LogKey.Status.CURRENT, published_at=timezone.now())
 
 
+# This process's id, kept current across forks: request() runs on every durable append, and
+# os.getpid() is a system call.
+_pid = os.getpid()
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
 class _BackgroundSigner:
     """One thread per process that signs soon after commits, coalescing bursts."""
 
@@ -301,14 +314,14 @@ class _BackgroundSigner:
         self._atexit = False
 
     def request(self) -> None:
-        if self._pending and self._pid == os.getpid():
+        if self._pending and self._pid == _pid:
             return  # a signing is already due; it will cover this commit too
         with self._cond:
             self._pending = True
-            alive = self._thread is not None and self._thread.is_alive() and self._pid == os.getpid()
+            alive = self._thread is not None and self._thread.is_alive() and self._pid == _pid
             if not alive:
                 # After a fork the thread is gone (granian forks its workers): start anew.
-                self._pid = os.getpid()
+                self._pid = _pid
                 self._thread = threading.Thread(target=self._run, name="ledger-signer", daemon=True)
                 self._thread.start()
             if not self._atexit:
