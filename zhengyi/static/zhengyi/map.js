@@ -3,12 +3,15 @@
  * Each level is fetched once, when first shown, from the URL on its button (data-url), and
  * kept as its own layer group; switching levels swaps the groups. When a level is on the
  * map, #map gets data-loaded-level and <body> data-map-level (tests and scripts wait on it).
+ * Labels, legend, feature styles and popups come from map-style.js, loaded just before this.
  */
 (function () {
   "use strict";
 
   var Z = window.Zhengyi || {};
   var P = Z.palette;
+  var M = Z.map;
+  var fmt = M && M.fmt;
   var CHUNK = 400; // features drawn per animation frame, so a big level never freezes the page
 
   function ready(fn) {
@@ -19,103 +22,12 @@
     }
   }
 
-  function readLabels() {
-    var labels = {};
-    var tpl = document.getElementById("map-i18n");
-    if (tpl && tpl.content) {
-      tpl.content.querySelectorAll("[data-k]").forEach(function (el) {
-        labels[el.getAttribute("data-k")] = el.textContent.trim();
-      });
-    }
-    return function (key, fallback) {
-      return Object.prototype.hasOwnProperty.call(labels, key) ? labels[key] : fallback !== undefined ? fallback : key;
-    };
-  }
-
-  /* Fill the {name} slots of a translated pattern: the translator's word order and punctuation. */
-  function fmt(pattern, values) {
-    return String(pattern).replace(/\{(\w+)\}/g, function (slot, key) {
-      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : slot;
-    });
-  }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) {
-      node.className = className;
-    }
-    if (text !== undefined && text !== null) {
-      node.textContent = text;
-    }
-    return node;
-  }
-
-  function paintLegend(t) {
-    document.querySelectorAll("[data-swatch]").forEach(function (swatch) {
-      var path = swatch.getAttribute("data-swatch").split(".");
-      var colour = (P[path[0]] || {})[path[1]] || "#999";
-      if (swatch.hasAttribute("data-line")) {
-        swatch.style.borderTopColor = colour;
-        swatch.style.borderTopWidth = swatch.getAttribute("data-line") + "px";
-      } else {
-        swatch.style.background = colour;
-        if (swatch.hasAttribute("data-fill")) {
-          swatch.style.opacity = Math.min(1, parseFloat(swatch.getAttribute("data-fill")) * 2);
-        }
-      }
-    });
-    var legend = document.getElementById("map-legend");
-    if (legend && window.matchMedia && window.matchMedia("(max-width: 600px)").matches) {
-      legend.open = false;
-    }
-    return t;
-  }
-
-  /** Legend key of a feature, matching the data-swatch of its legend entry. */
-  function legendKey(f, level) {
-    var p = f.properties;
-    switch (p.layer) {
-      case "building":
-        return "building." + (p.category === "office_tower" && p.height_m >= 100 ? "office_tower_high" : p.category);
-      case "zone":
-        return "zone." + p.kind;
-      case "area":
-        return "area." + (p.level || level);
-      case "network":
-        return level === "street" ? (p.drive ? "network.drive" : "network.walk") : "network." + level;
-      case "landmark":
-        return "landmark." + (P.landmark[p.kind] ? p.kind : "other");
-      default:
-        return "";
-    }
-  }
-
-  /** Show only the legend entries of what the level on screen actually holds. */
-  function showLegendFor(present) {
-    var legend = document.getElementById("map-legend");
-    if (!legend) {
-      return;
-    }
-    legend.querySelectorAll("li").forEach(function (li) {
-      var swatch = li.querySelector("[data-swatch]");
-      li.hidden = !li.hasAttribute("data-always") && !(swatch && present[swatch.getAttribute("data-swatch")]);
-    });
-    legend.querySelectorAll("ul").forEach(function (ul) {
-      var visible = ul.querySelector("li:not([hidden])") !== null;
-      ul.hidden = !visible;
-      var heading = ul.previousElementSibling;
-      if (heading && heading.tagName === "H3") {
-        heading.hidden = !visible;
-      }
-    });
-  }
-
   ready(function () {
     var mapEl = document.getElementById("map");
-    if (!mapEl || !window.L || !P) {
+    if (!mapEl || !window.L || !P || !M) {
       return;
     }
-    var t = paintLegend(readLabels());
+    var t = M.paintLegend(M.readLabels());
     var statusEl = document.getElementById("map-status");
     var statusText = statusEl.querySelector(".map-status-text");
     var statusBar = statusEl.querySelector("progress");
@@ -166,76 +78,6 @@
           statusBar.value = Math.round(opts.progress * 100);
         }
       }
-    }
-
-    // ---------- feature styles ----------
-
-    function levelOf(f) {
-      return (f.properties && f.properties.level) || "street";
-    }
-
-    function zoneStyle(f) {
-      var c = P.zone[f.properties.kind] || P.zone.other;
-      return { color: c, weight: 1.2, opacity: 0.7, fillColor: c, fillOpacity: 0.13 };
-    }
-
-    function buildingStyle(f) {
-      var c = Z.buildingColor(f.properties);
-      var style = { color: c, weight: 0.8, fillColor: c, fillOpacity: 0.85 };
-      if (f.properties.category === "under_construction") {
-        style.dashArray = "3 2";
-        style.fillOpacity = 0.45;
-        style.color = "#5b6673";
-      }
-      return style;
-    }
-
-    function areaStyle(f) {
-      var c = P.area[levelOf(f)] || P.area.street;
-      return { color: c, weight: 1, fillColor: c, fillOpacity: 0.4 };
-    }
-
-    function networkStyle(level) {
-      return function (f) {
-        var p = f.properties;
-        if (level === "underground") {
-          return { color: P.network.underground, weight: 2, opacity: 0.9 };
-        }
-        if (level === "skywalk") {
-          return { color: P.network.skywalk, weight: 2.5, opacity: 0.9 };
-        }
-        return p.drive
-          ? { color: P.network.drive, weight: 2, opacity: 0.85 }
-          : { color: P.network.walk, weight: 1, opacity: 0.8 };
-      };
-    }
-
-    // ---------- popups and tooltips (built as DOM nodes: names are never parsed as HTML) ----------
-
-    function buildingPopup(p) {
-      var box = el("div", "zy-popup");
-      box.appendChild(el("h3", null, p.name));
-      box.appendChild(el("p", null, fmt(t("labelled"), { label: t("category"), value: t("category." + p.category, p.category) })));
-      if (p.height_m !== undefined && p.height_m !== null) {
-        var height = Number(p.height_m).toLocaleString() + " " + t("meters");
-        box.appendChild(el("p", null, fmt(t("labelled"), { label: t("height"), value: height })));
-      }
-      if (p.url) {
-        var a = el("a", "zy-popup-link", t("view_building"));
-        a.href = p.url;
-        a.setAttribute("data-building-link", p.code || "");
-        var line = el("p");
-        line.appendChild(a);
-        box.appendChild(line);
-      }
-      return box;
-    }
-
-    function landmarkPopup(p) {
-      var box = el("div", "zy-popup");
-      box.appendChild(el("h3", null, p.name));
-      box.appendChild(el("p", null, t("landmark." + p.kind, p.kind) + " · " + t("level." + levelOf({ properties: p }))));
-      return box;
     }
 
     // ---------- one level: fetch with progress, then draw in chunks ----------
@@ -302,7 +144,7 @@
         zone: L.geoJSON(null, {
           pane: "zones",
           className: "zy-zone",
-          style: zoneStyle,
+          style: M.zoneStyle,
           onEachFeature: function (f, layer) {
             var p = f.properties;
             layer.bindTooltip(p.name + " · " + t("zone." + p.kind, p.kind), { sticky: true, direction: "top" });
@@ -311,7 +153,7 @@
         area: L.geoJSON(null, {
           pane: "areas",
           className: "zy-area",
-          style: areaStyle,
+          style: M.areaStyle,
           onEachFeature: function (f, layer) {
             layer.bindTooltip(f.properties.name, { sticky: true, direction: "top" });
           },
@@ -319,7 +161,7 @@
         network: L.geoJSON(null, {
           pane: "network",
           className: "zy-network",
-          style: networkStyle(level),
+          style: M.networkStyle(level),
           onEachFeature: function (f, layer) {
             var p = f.properties;
             if (p.name) {
@@ -330,12 +172,12 @@
         building: L.geoJSON(null, {
           pane: "buildings",
           className: "zy-building",
-          style: buildingStyle,
+          style: M.buildingStyle,
           interactive: true,
           onEachFeature: function (f, layer) {
             var p = f.properties;
             layer.bindPopup(function () {
-              return buildingPopup(p);
+              return M.buildingPopup(p, t);
             });
             layer.bindTooltip(p.name, { sticky: true, direction: "top", opacity: 0.9 });
             layer.on("add", function () {
@@ -365,7 +207,7 @@
           onEachFeature: function (f, layer) {
             var p = f.properties;
             layer.bindPopup(function () {
-              return landmarkPopup(p);
+              return M.landmarkPopup(p, t);
             });
             layer.bindTooltip(p.name, {
               permanent: true,
@@ -390,7 +232,7 @@
       var total = features.length;
       built.group.legendKeys = {};
       features.forEach(function (f) {
-        built.group.legendKeys[legendKey(f, level)] = true;
+        built.group.legendKeys[M.legendKey(f, level)] = true;
       });
       return new Promise(function (resolve) {
         var i = 0;
@@ -473,7 +315,7 @@
           }
           group.addTo(map);
           shown = { level: level, group: group };
-          showLegendFor(group.legendKeys || {});
+          M.showLegendFor(group.legendKeys || {});
           if (!fitted && group.getLayers().length) {
             var bounds = group.getBounds();
             if (bounds.isValid()) {
