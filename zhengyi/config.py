@@ -60,6 +60,10 @@ class Env(BaseSettings):
     # committing thread) or "off" (only `zhengyi ledger sign` and the start of `zhengyi serve`).
     ledger_checkpoint: str = Field(default="background", pattern="^(background|commit|off)$")
     ledger_checkpoint_delay_ms: int = Field(default=200, ge=0, le=60_000)
+    # Where live intake's group commits run: "process" (a helper process per app process, see
+    # zhengyi/core/helper_process.py), "thread" (a thread of the app process), or "" — a
+    # process on SQLite, a thread on PostgreSQL.
+    intake_writer: str = Field(default="", pattern="^(|process|thread)$")
     # Witness policy: how many of the configured witnesses must cosign a checkpoint.
     ledger_witnesses_required: int = Field(default=0, ge=0, le=100)
     # A mirror: the log's verifier keys it trusts (comma-separated note vkeys).

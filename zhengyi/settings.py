@@ -141,6 +141,9 @@ def _databases() -> dict[str, Any]:
 
 
 DATABASES = _databases()
+INTAKE_WRITER = ENV.intake_writer or (
+    "process" if DATABASES["default"]["ENGINE"] == "zhengyi.core.db_sqlite" else "thread"
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -3,12 +3,13 @@
 import os
 import sys
 
-# The request threads and the intake's group-commit writer hand the GIL to each other at every
-# database statement; with CPython's default 5 ms switch interval a thread that wants it back
-# (the writer, to commit and wake its callers) waits out another thread's whole slice. 0.5 ms
-# measured +20 % intake throughput and a lower p99 with 4 request threads; with today's 16 it
-# measures the same as 2, 5 or 10 ms served (docs/performance.md), so it stays.
-sys.setswitchinterval(0.0005)
+# How often the interpreter makes a running thread hand over to another that waits. The request
+# threads' calls are short bursts of Python; each hand-over in the middle of one costs as much
+# as a good part of the call (docs/performance.md). With live intake's group commit in a helper
+# process (zhengyi.core.helper_process) no thread here waits for the GIL between statements any
+# more, so the slice can be long: 2 ms measured 0.115× against 0.102× at 0.5 ms, p99 84 ms.
+# (With the group commit in a thread, as on PostgreSQL, 0.5 to 10 ms measured alike on SQLite.)
+sys.setswitchinterval(0.002)
 
 import django  # noqa: E402
 

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from tests.threads_support import run_together
 from zhengyi.alerts.models import Alert, AlertEvent, Assignment, Unit
 from zhengyi.alerts.services.dispatch import (
     UnitUnavailable,
@@ -165,10 +166,6 @@ def test_two_dispatchers_one_unit_one_wins(personas: dict[str, Any], stations: d
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    run_together(attempt, 2, timeout=30)
     assert sorted(o[:4] for o in outcomes) == ["told", "won"], outcomes
     assert Assignment.objects.filter(unit=units["foot"], active=True).count() == 1

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from tests.threads_support import run_together
 from zhengyi.alerts.models import Alert, BoardEvent
 from zhengyi.alerts.services import station_data as station_data_module
 from zhengyi.alerts.services.history import HistoricalAlert, import_historical
@@ -246,11 +247,7 @@ def test_concurrent_calls_share_commits_and_lose_nothing(
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=call, args=(i,)) for i in range(12)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_together(call, 12, timeout=None)
     import traceback
 
     assert errors == [], "".join(traceback.format_exception(errors[0]))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, router, transaction
 from django.utils import timezone
@@ -18,7 +19,7 @@ from zhengyi.alerts import taxonomy
 from zhengyi.alerts.choices import Status, Step
 from zhengyi.alerts.models import Alert, AlertEvent
 from zhengyi.alerts.services.board import signal_board_many
-from zhengyi.alerts.services.intake_writer import IntakeWriter
+from zhengyi.alerts.services.intake_writer import IntakeWriter, commit_batch
 from zhengyi.alerts.services.numbering import format_number, last_sequences, local_day, lock_station_intake
 from zhengyi.alerts.services.standards import ensure_standard
 from zhengyi.alerts.services.station_data import (
@@ -30,6 +31,7 @@ from zhengyi.alerts.services.station_data import (
 )
 from zhengyi.alerts.services.vocabulary import classification_problems
 from zhengyi.core.fastsql import insert_rows, instance_row, new_row, select_one, slot
+from zhengyi.core.helper_process import HelperProcess
 from zhengyi.core.identifiers import IdentifierError, validate_mobile
 from zhengyi.core.models import Station, User
 from zhengyi.core.permissions import require_for_station
@@ -353,4 +355,77 @@ def _write_many(entries: Sequence[_Prepared]) -> None:
         signal_board_many(station.pk, [entry.alert for entry in items], "受理")
 
 
-_writer: IntakeWriter[_Prepared] = IntakeWriter(_write_many)
+# The group commit in a helper process (zhengyi.core.helper_process; docs/performance.md): what
+# crosses to it is each call's prepared rows and the little its writing needs besides, not the
+# model instances — pickling those would cost the request threads more than it saves them.
+_Wired = tuple[int, str, str, str, list[Any], list[Any], list[Any], dict[str, Any], tuple[str, ...], int]
+_Outcome = tuple[str, Any, Any]
+
+_helper = HelperProcess("zhengyi.alerts.services.intake:commit_wired")
+
+
+def _wire(entry: _Prepared) -> _Wired:
+    change = entry.change
+    return (
+        entry.station.pk,
+        entry.station.code,
+        entry.day,
+        entry.alert.category,
+        entry.alert_row,
+        entry.event_row,
+        change.row,
+        change.after,
+        change.late,
+        change.content_type_id,
+    )
+
+
+def _unwire(wired: _Wired) -> _Prepared:
+    station_id, code, day, category, alert_row, event_row, change_row, after, late, content_type = wired
+    alert = Alert(station_id=station_id, category=category)
+    return _Prepared(
+        Station(pk=station_id, code=code),
+        alert,
+        day,
+        alert_row,
+        event_row,
+        PendingChange(alert, change_row, after, late, content_type),
+    )
+
+
+def commit_wired(batch: list[_Wired]) -> list[_Outcome]:
+    """In the helper process: write a batch as the writer thread would, and say how each went."""
+    entries = [_unwire(wired) for wired in batch]
+    outcomes: list[_Outcome] = []
+    for entry, error in zip(entries, commit_batch(_write_many, entries), strict=True):
+        if error is None:
+            outcomes.append(("ok", entry.alert.pk, entry.alert.number))
+        elif isinstance(error, IntegrityError):
+            outcomes.append(("integrity", str(error), None))
+        else:
+            outcomes.append(("error", str(error) or type(error).__name__, None))
+    return outcomes
+
+
+def _commit_in_helper(entries: Sequence[_Prepared]) -> list[BaseException | None] | None:
+    """The writer thread's commit when settings.INTAKE_WRITER is "process" (None: write here)."""
+    if settings.INTAKE_WRITER != "process":
+        return None
+    alias = router.db_for_write(Alert)
+    out: list[BaseException | None] = []
+    for entry, (status, first, second) in zip(
+        entries, _helper.call([_wire(e) for e in entries]), strict=True
+    ):
+        if status == "ok":
+            entry.alert.pk, entry.alert.number = first, second
+            entry.alert._state.adding = False
+            entry.alert._state.db = alias
+            out.append(None)
+        elif status == "integrity":
+            out.append(IntegrityError(first))
+        else:
+            out.append(RuntimeError(first))
+    return out
+
+
+_writer: IntakeWriter[_Prepared] = IntakeWriter(_write_many, _commit_in_helper)

@@ -15,6 +15,13 @@ others down with it, and each caller gets its own outcome. ``write_many`` must t
 (re)write an item whole each time it is given it: keys and numbers from a failed attempt are
 overwritten, never reused.
 
+Where the transaction runs: by default (SQLite) in a helper process of the app process, which
+the writer thread hands the batch's rows to and waits for (``intake._commit_in_helper``,
+:mod:`zhengyi.core.helper_process`) — so the request threads and the transaction never wait
+for each other's GIL; otherwise (``settings.INTAKE_WRITER == "thread"``, PostgreSQL) in the
+writer thread itself. Either way :func:`commit_batch` writes it, and a helper that fails leaves
+every call of its batch told to retry with its key.
+
 Only calls outside a transaction come here; a caller already inside one (a test, a service
 that receives an alert as part of a larger change) writes inline, in its own transaction.
 """
@@ -54,9 +61,42 @@ class _Pending(Generic[Item]):
         self.error: BaseException | None = None
 
 
+def commit_batch(
+    write_many: Callable[[Sequence[Item]], None], items: Sequence[Item]
+) -> list[BaseException | None]:
+    """Write ``items`` in one transaction; if it fails, each in one of its own. Returns each
+    item's outcome (None: written). Where the writer's transactions run, in-process or in its
+    helper process."""
+    try:
+        close_old_connections()
+        with transaction.atomic():
+            write_many(items)
+        return [None] * len(items)
+    except BaseException:  # each call gets its own outcome below
+        log.warning("group commit of %d alerts failed; writing them one by one", len(items))
+    outcomes: list[BaseException | None] = []
+    for item in items:
+        try:
+            with transaction.atomic():
+                write_many([item])
+            outcomes.append(None)
+        except BaseException as exc:
+            outcomes.append(exc)
+    return outcomes
+
+
 class IntakeWriter(Generic[Item]):
-    def __init__(self, write_many: Callable[[Sequence[Item]], None]) -> None:
+    """``commit``, when given and it returns outcomes (not None), writes a batch elsewhere — in
+    the helper process (see :mod:`zhengyi.alerts.services.intake`); otherwise this process's
+    writer thread runs :func:`commit_batch` itself."""
+
+    def __init__(
+        self,
+        write_many: Callable[[Sequence[Item]], None],
+        commit: Callable[[Sequence[Item]], list[BaseException | None] | None] | None = None,
+    ) -> None:
         self._write_many = write_many
+        self._commit = commit
         self._queue: list[_Pending[Item]] = []
         self._ready = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -90,21 +130,17 @@ class IntakeWriter(Generic[Item]):
                 while not self._queue:
                     self._ready.wait()
                 batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            items = [pending.item for pending in batch]
             try:
-                close_old_connections()
-                with transaction.atomic():
-                    self._write_many([pending.item for pending in batch])
-            except BaseException:  # each call gets its own outcome below
-                log.warning("group commit of %d alerts failed; writing them one by one", len(batch))
-                self._one_by_one(batch)
+                outcomes = self._commit(items) if self._commit is not None else None
+                if outcomes is None:
+                    outcomes = commit_batch(self._write_many, items)
+                for pending, outcome in zip(batch, outcomes, strict=True):
+                    pending.error = outcome
+            except BaseException as exc:  # not known to be written: the caller retries with its key
+                log.warning("group commit of %d alerts: %r", len(batch), exc)
+                for pending in batch:
+                    pending.error = RuntimeError(_("受理写入中断，请用同一幂等键重试"))
             finally:
                 for pending in batch:
                     pending.done.release()
-
-    def _one_by_one(self, batch: list[_Pending[Item]]) -> None:
-        for pending in batch:
-            try:
-                with transaction.atomic():
-                    self._write_many([pending.item])
-            except BaseException as exc:
-                pending.error = exc
