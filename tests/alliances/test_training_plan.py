@@ -30,6 +30,24 @@ def needs(zone: str, n: int, length: int) -> dict[tuple[str, date], int]:
     return {(zone, d): n for d in days(length)}
 
 
+def test_with_nobody_due_a_short_roster_is_still_said_to_be_short() -> None:
+    # Found by the property below: nobody needs training, but on the first day both of zone
+    # a's guards are off, so no plan (not even the empty one) keeps its need of one.
+    guards = (
+        PlanGuard("G0", frozenset({"a"}), FAR, unavailable=frozenset({START})),
+        PlanGuard("G1", frozenset({"a"}), FAR, unavailable=frozenset({START})),
+    )
+    result = plan_cohorts(
+        PlanInputs(START, 14, guards, {("a", START): 1, ("a", START + timedelta(days=1)): 1}), FAST
+    )
+    assert not result.ok and not result.cohorts
+    (reason,) = result.reasons
+    assert reason.code == "coverage_short" and reason.dates == (START,) and reason.short == 1
+    assert "even with nobody in training" in reason.message_en
+    fine = plan_cohorts(PlanInputs(START, 14, guards, {("a", START + timedelta(days=1)): 1}), FAST)
+    assert fine.ok and not fine.cohorts
+
+
 def test_everyone_due_is_trained_and_coverage_kept() -> None:
     guards = tuple(
         PlanGuard(f"G{i}", frozenset({"a"}), START + timedelta(days=30) if i < 6 else FAR) for i in range(12)

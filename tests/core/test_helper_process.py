@@ -44,6 +44,19 @@ def test_a_helper_that_dies_fails_its_call_and_the_next_call_starts_another() ->
         helper.stop()
 
 
+def test_an_error_in_the_function_is_told_and_the_helper_stays() -> None:
+    helper = HelperProcess("os.path:basename")
+    try:
+        with pytest.raises(HelperProcessError, match="raised in the helper process: TypeError"):
+            helper.call(5)
+        running = helper._proc
+        assert running is not None and running.poll() is None
+        assert helper.call("/p/q") == "q"
+        assert helper._proc is running
+    finally:
+        helper.stop()
+
+
 def test_a_helper_that_cannot_start_says_why() -> None:
     helper = HelperProcess("zhengyi.no_such_module:nothing")
     with pytest.raises(HelperProcessError, match=r"could not start.*No module named"):

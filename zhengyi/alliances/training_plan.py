@@ -326,6 +326,15 @@ def plan_cohorts(inputs: PlanInputs, options: PlanOptions | None = None) -> Plan
     opt = options or PlanOptions()
     began = _time.monotonic()
     if not inputs.due:
+        # Nothing to plan — but a plan is only "ok" where it keeps coverage, and a short roster
+        # is said to be short here as it is when someone is due (with nobody in training).
+        counts = count_available(inputs, ())
+        short = {k: need - counts[k] for k, need in inputs.needs.items() if counts[k] < need}
+        if short:
+            reasons = _shortage_reasons(inputs, short, counts)
+            return PlanResult(
+                "infeasible", reasons=tuple(reasons), optimal=True, wall_time_s=_time.monotonic() - began
+            )
         return PlanResult("ok", margins=_margins(inputs, ()), optimal=True)
     stuck = _no_slot(inputs)
     if stuck:

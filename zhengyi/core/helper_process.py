@@ -24,7 +24,7 @@ import subprocess
 import sys
 import threading
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connections
 from django.utils.module_loading import import_string
@@ -36,7 +36,13 @@ START_SECONDS = 60.0
 
 
 class HelperProcessError(RuntimeError):
-    """The helper process died, or did not answer; whether the call took effect is unknown."""
+    """The helper process died, did not answer, or its function raised; the message says which."""
+
+
+class _Raised(NamedTuple):
+    """What the helper sends back when the function raised: the helper itself carries on."""
+
+    error: str
 
 
 class HelperProcess:
@@ -57,12 +63,15 @@ class HelperProcess:
                 conn.send(argument)
                 if not conn.poll(ANSWER_SECONDS):
                     raise HelperProcessError(f"the helper process ({self._entry}) did not answer")
-                return conn.recv()
+                result = conn.recv()
             except (EOFError, OSError, HelperProcessError) as exc:
                 self._stop()
                 if isinstance(exc, HelperProcessError):
                     raise
                 raise HelperProcessError(f"the helper process ({self._entry}) stopped: {exc!r}") from exc
+        if isinstance(result, _Raised):
+            raise HelperProcessError(f"{self._entry} raised in the helper process: {result.error}")
+        return result
 
     def stop(self) -> None:
         with self._lock:
@@ -129,8 +138,16 @@ def main(argv: list[str]) -> None:
             argument = conn.recv()
         except EOFError:  # the parent went away
             return
-        conn.send(function(argument))
+        try:
+            result = function(argument)
+        except Exception as exc:  # the caller is told; the helper stays for the next call
+            result = _Raised(f"{type(exc).__name__}: {exc}")
+        conn.send(result)
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    # Through the module's own name, so what it pickles (_Raised) is found as
+    # zhengyi.core.helper_process._Raised in the parent, not as __main__._Raised.
+    from zhengyi.core.helper_process import main as _main
+
+    _main(sys.argv)
