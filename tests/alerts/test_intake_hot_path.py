@@ -17,32 +17,29 @@ from tests.threads_support import run_together
 from zhengyi.alerts.models import Alert, BoardEvent
 from zhengyi.alerts.services import station_data as station_data_module
 from zhengyi.alerts.services.history import HistoricalAlert, import_historical
-from zhengyi.alerts.services.intake import AlertInput, receive_alert
+from zhengyi.alerts.services.intake import receive_alert
 from zhengyi.alerts.services.numbering import last_sequences, local_day
 from zhengyi.core.fastsql import insert
 from zhengyi.core.models import ObjectChange
 from zhengyi.precinct.models import Building, Zone
 from zhengyi.precinct.services import update_building
 
+from .tower_support import tower_call
+
 pytestmark = pytest.mark.django_db
-
-
-def _call(stations: dict[str, Any], **extra: Any) -> AlertInput:
-    tower = Building.objects.get(station=stations["FT"], code="B1")
-    return AlertInput(**{"category": "dispute", "source": "phone_110", "building_id": tower.pk, **extra})
 
 
 def test_the_copy_follows_a_change_made_through_a_service(
     personas: dict[str, Any], stations: dict[str, Any]
 ) -> None:
     ft = stations["FT"]
-    first, _ = receive_alert(actor=personas["dispatcher"], station=ft, data=_call(stations))
+    first, _ = receive_alert(actor=personas["dispatcher"], station=ft, data=tower_call(stations))
     assert first.zone is not None and first.zone.code == "Z1"
     # Another process (here: the same one, without telling the cache) moves the building out
     # of its zone through the precinct's service, which records the change.
     tower = Building.objects.get(station=ft, code="B1")
     update_building(actor=personas["head"], building=tower, changes={"zone": None}, reason="测试")
-    second, _ = receive_alert(actor=personas["dispatcher"], station=ft, data=_call(stations))
+    second, _ = receive_alert(actor=personas["dispatcher"], station=ft, data=tower_call(stations))
     assert second.zone is None
 
 
@@ -50,7 +47,7 @@ def test_the_copy_is_reused_while_nothing_changes(
     personas: dict[str, Any], stations: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ft = stations["FT"]
-    receive_alert(actor=personas["dispatcher"], station=ft, data=_call(stations))
+    receive_alert(actor=personas["dispatcher"], station=ft, data=tower_call(stations))
     loads: list[int] = []
     real = station_data_module.StationData
 
@@ -60,17 +57,19 @@ def test_the_copy_is_reused_while_nothing_changes(
 
     monkeypatch.setattr(station_data_module, "StationData", counting)
     for _ in range(3):
-        receive_alert(actor=personas["dispatcher"], station=ft, data=_call(stations))
+        receive_alert(actor=personas["dispatcher"], station=ft, data=tower_call(stations))
     assert loads == []
     # …and is dropped when it is older than MAX_AGE, whatever the stamp says.
     monkeypatch.setattr(station_data_module, "MAX_AGE", 0.0)
-    receive_alert(actor=personas["dispatcher"], station=ft, data=_call(stations))
+    receive_alert(actor=personas["dispatcher"], station=ft, data=tower_call(stations))
     assert loads == [ft.pk]
 
 
 def test_fast_insert_stores_what_the_orm_would(personas: dict[str, Any], stations: dict[str, Any]) -> None:
     alert, _ = receive_alert(
-        actor=personas["dispatcher"], station=stations["FT"], data=_call(stations, caller_phone="13812345678")
+        actor=personas["dispatcher"],
+        station=stations["FT"],
+        data=tower_call(stations, caller_phone="13812345678"),
     )
     stored = Alert.objects.get(pk=alert.pk)
     assert stored.number == alert.number
@@ -97,7 +96,9 @@ def test_values_that_go_in_as_they_are_equal_the_fields_own_preparation(
     from zhengyi.core.fastsql import _statement, row_values
 
     alert, _ = receive_alert(
-        actor=personas["dispatcher"], station=stations["FT"], data=_call(stations, caller_phone="13812345678")
+        actor=personas["dispatcher"],
+        station=stations["FT"],
+        data=tower_call(stations, caller_phone="13812345678"),
     )
     rows = [
         Alert.objects.get(pk=alert.pk),
@@ -132,7 +133,7 @@ def test_numbers_continue_across_live_intake_and_import(
 ) -> None:
     ft = stations["FT"]
     now = timezone.now()
-    live, _ = receive_alert(actor=personas["dispatcher"], station=ft, data=_call(stations))
+    live, _ = receive_alert(actor=personas["dispatcher"], station=ft, data=tower_call(stations))
     result = import_historical(
         actor=personas["dispatcher"],
         station=ft,
@@ -153,7 +154,7 @@ def test_numbers_continue_across_live_intake_and_import(
         ],
     )
     assert result.created == 2
-    after, _ = receive_alert(actor=personas["dispatcher"], station=ft, data=_call(stations))
+    after, _ = receive_alert(actor=personas["dispatcher"], station=ft, data=tower_call(stations))
     day = local_day(now)
     numbers = sorted(Alert.objects.filter(station=ft, number__contains=day).values_list("number", flat=True))
     assert [n[-5:] for n in numbers] == ["00001", "00002", "00003", "00004"]
@@ -231,7 +232,7 @@ def test_concurrent_calls_share_commits_and_lose_nothing(
     numbers are gap-free, and the repeats all get the one alert."""
     ft = stations["FT"]
     dispatcher = personas["dispatcher"]
-    data = _call(stations, caller_phone="13812345678")
+    data = tower_call(stations, caller_phone="13812345678")
     results: list[tuple[str, int, bool]] = []
     errors: list[BaseException] = []
     start = threading.Barrier(12)

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from zhengyi.alerts.models import Alert, AlertEvent, BoardEvent
-from zhengyi.alerts.services.intake import AlertInput, receive_alert
+from zhengyi.alerts.services.intake import receive_alert
 from zhengyi.alerts.services.numbering import local_day
 from zhengyi.core.fastsql import _statement, insert_rows, instance_row, new_row, slot
 from zhengyi.core.models import ObjectChange
@@ -21,18 +21,15 @@ from zhengyi.core.services import tokens
 from zhengyi.core.services.audit import snapshot
 from zhengyi.precinct.models import Building
 
+from .tower_support import tower_call
+
 pytestmark = pytest.mark.django_db
-
-
-def _call(stations: dict[str, Any], **extra: Any) -> AlertInput:
-    tower = Building.objects.get(station=stations["FT"], code="B1")
-    return AlertInput(**{"category": "dispute", "source": "phone_110", "building_id": tower.pk, **extra})
 
 
 def test_a_row_from_values_is_the_row_of_the_same_instance(
     personas: dict[str, Any], stations: dict[str, Any]
 ) -> None:
-    alert, _ = receive_alert(actor=personas["dispatcher"], station=stations["FT"], data=_call(stations))
+    alert, _ = receive_alert(actor=personas["dispatcher"], station=stations["FT"], data=tower_call(stations))
     values = {
         "alert_id": alert.pk,
         "step": "received",
@@ -67,7 +64,9 @@ def test_the_group_commits_change_record_pictures_the_stored_alert(
     personas: dict[str, Any], stations: dict[str, Any]
 ) -> None:
     alert, _ = receive_alert(
-        actor=personas["dispatcher"], station=stations["FT"], data=_call(stations, caller_phone="13812345678")
+        actor=personas["dispatcher"],
+        station=stations["FT"],
+        data=tower_call(stations, caller_phone="13812345678"),
     )
     stored = Alert.objects.get(pk=alert.pk)
     change = ObjectChange.objects.get(content_type__model="alert", object_id=str(alert.pk))
@@ -148,7 +147,7 @@ def test_another_processs_change_is_seen_once_the_stamp_is_read_again(
 
     ft, dispatcher = stations["FT"], personas["dispatcher"]
     monkeypatch.setattr(station_data_module, "STAMP_WITHIN", 3600.0)
-    first, _ = receive_alert(actor=dispatcher, station=ft, data=_call(stations))
+    first, _ = receive_alert(actor=dispatcher, station=ft, data=tower_call(stations))
     assert first.zone is not None
     # Another process moves the building out of its zone: its change record is in the
     # database, but this process did not write it, so it asks again only when the time is up.
@@ -163,8 +162,8 @@ def test_another_processs_change_is_seen_once_the_stamp_is_read_again(
         object_repr="B1",
         action="update",
     )
-    second, _ = receive_alert(actor=dispatcher, station=ft, data=_call(stations))
+    second, _ = receive_alert(actor=dispatcher, station=ft, data=tower_call(stations))
     assert second.zone is not None
     monkeypatch.setattr(station_data_module, "STAMP_WITHIN", 0.0)
-    third, _ = receive_alert(actor=dispatcher, station=ft, data=_call(stations))
+    third, _ = receive_alert(actor=dispatcher, station=ft, data=tower_call(stations))
     assert third.zone is None

@@ -76,15 +76,15 @@ def test_live_intake_on_sqlite_commits_in_the_helper_process(
     from zhengyi.alerts.models import Alert, AlertEvent, BoardEvent
     from zhengyi.alerts.services import intake
     from zhengyi.core.models import ObjectChange
-    from zhengyi.precinct.models import Building
+
+    from .tower_support import tower_call
 
     if connection.vendor != "sqlite":
         assert settings.INTAKE_WRITER == "thread"
         pytest.skip("PostgreSQL commits in a thread of the app process")
     assert settings.INTAKE_WRITER == "process"
     ft = stations["FT"]
-    tower = Building.objects.get(station=ft, code="B1")
-    data = intake.AlertInput(category="dispute", source="phone_110", building_id=tower.pk)
+    data = tower_call(stations)
     made: list[Alert] = []
 
     def call(i: int) -> None:

@@ -27,7 +27,7 @@ from zhengyi.alerts.services.history import HistoricalAlert, import_historical
 from zhengyi.alerts.services.standards import RuleInput, default_rules, publish_standard
 from zhengyi.alerts.services.units import create_unit, set_unit_crew, update_position
 
-from .standards_support import _receive
+from .tower_support import _receive
 
 # --- pure helpers (no database) -------------------------------------------------------------
 

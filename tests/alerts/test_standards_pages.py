@@ -14,7 +14,7 @@ from zhengyi.alerts.forms_standards import rule_initial
 from zhengyi.alerts.models import HandlingRule, HandlingStandard
 from zhengyi.alerts.services.standards import RuleInput, default_rules
 
-from .standards_support import _receive
+from .tower_support import _receive
 
 # --- form data --------------------------------------------------------------------------------
 

@@ -142,9 +142,14 @@ def insert_many(objs: Sequence[models.Model]) -> None:
             raise TypeError(f"insert_many: {type(obj).__name__} among {model.__name__} rows")
         rows.append(row_values(plan, obj, connection))
     for obj, key in zip(objs, insert_rows(model, rows), strict=True):
-        obj.pk = key
-        obj._state.adding = False
-        obj._state.db = alias
+        inserted(obj, key, alias)
+
+
+def inserted(obj: models.Model, key: Any, alias: str) -> None:
+    """Leave ``obj`` as the ORM leaves an instance it has just inserted as row ``key``."""
+    obj.pk = key
+    obj._state.adding = False
+    obj._state.db = alias
 
 
 def instance_row(obj: models.Model) -> list[Any]:

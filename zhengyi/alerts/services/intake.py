@@ -30,7 +30,7 @@ from zhengyi.alerts.services.station_data import (
     station_data,
 )
 from zhengyi.alerts.services.vocabulary import classification_problems
-from zhengyi.core.fastsql import insert_rows, instance_row, new_row, select_one, slot
+from zhengyi.core.fastsql import insert_rows, inserted, instance_row, new_row, select_one, slot
 from zhengyi.core.helper_process import HelperProcess
 from zhengyi.core.identifiers import IdentifierError, validate_mobile
 from zhengyi.core.models import Station, User
@@ -345,9 +345,7 @@ def _write_many(entries: Sequence[_Prepared]) -> None:
             entry.alert_row[slot(Alert, "number")] = entry.alert.number
     alias = router.db_for_write(Alert)
     for entry, key in zip(entries, insert_rows(Alert, [e.alert_row for e in entries]), strict=True):
-        entry.alert.pk = key
-        entry.alert._state.adding = False
-        entry.alert._state.db = alias
+        inserted(entry.alert, key, alias)
         entry.event_row[slot(AlertEvent, "alert_id")] = key
     insert_rows(AlertEvent, [entry.event_row for entry in entries])
     record_pending([entry.change for entry in entries])
@@ -417,9 +415,8 @@ def _commit_in_helper(entries: Sequence[_Prepared]) -> list[BaseException | None
         entries, _helper.call([_wire(e) for e in entries]), strict=True
     ):
         if status == "ok":
-            entry.alert.pk, entry.alert.number = first, second
-            entry.alert._state.adding = False
-            entry.alert._state.db = alias
+            entry.alert.number = second
+            inserted(entry.alert, first, alias)
             out.append(None)
         elif status == "integrity":
             out.append(IntegrityError(first))

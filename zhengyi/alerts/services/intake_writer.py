@@ -73,7 +73,7 @@ def commit_batch(
             write_many(items)
         return [None] * len(items)
     except BaseException:  # each call gets its own outcome below
-        log.warning("group commit of %d alerts failed; writing them one by one", len(items))
+        log.warning("group commit of %d calls failed; writing them one by one", len(items))
     outcomes: list[BaseException | None] = []
     for item in items:
         try:
@@ -138,7 +138,7 @@ class IntakeWriter(Generic[Item]):
                 for pending, outcome in zip(batch, outcomes, strict=True):
                     pending.error = outcome
             except BaseException as exc:  # not known to be written: the caller retries with its key
-                log.warning("group commit of %d alerts: %r", len(batch), exc)
+                log.warning("group commit of %d calls not written: %r", len(batch), exc)
                 for pending in batch:
                     pending.error = RuntimeError(_("受理写入中断，请用同一幂等键重试"))
             finally:

@@ -92,19 +92,6 @@ def _station_id(obj: models.Model) -> int | None:
     return getattr(target, f"{last}_id", None)
 
 
-def _change(
-    *,
-    actor: User,
-    obj: models.Model,
-    action: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    related: models.Model | None,
-    message: str,
-) -> ObjectChange:
-    return ObjectChange(**_change_values(actor, obj, action, before, after, related, message))
-
-
 def _change_values(
     actor: User,
     obj: models.Model,
@@ -114,7 +101,7 @@ def _change_values(
     related: models.Model | None,
     message: str,
 ) -> dict[str, Any]:
-    """A change record's fields by attname: for an instance (:func:`_change`) or a prepared
+    """A change record's fields by attname: for an instance (:func:`new_change`) or a prepared
     row (:func:`pending_change`)."""
     origin = current_origin()
     return {
@@ -153,10 +140,7 @@ def record_change(
 ) -> ObjectChange:
     """Record one change; call it inside the service's ``transaction.atomic`` block."""
     _require_atomic()
-    after = None if action == ObjectChange.Action.DELETE else snapshot(obj)
-    change = _change(
-        actor=actor, obj=obj, action=action, before=before, after=after, related=related, message=message
-    )
+    change = new_change(actor=actor, obj=obj, action=action, before=before, related=related, message=message)
     insert(change)  # every service writes one; see zhengyi/core/fastsql.py for why not save()
     note_changes([change.content_type_id])
     return change
@@ -175,9 +159,7 @@ def new_change(
     at once (:func:`record_changes`); taken in the context of the request that made the change,
     whose correlation id it keeps."""
     after = None if action == ObjectChange.Action.DELETE else snapshot(obj)
-    return _change(
-        actor=actor, obj=obj, action=action, before=before, after=after, related=related, message=message
-    )
+    return ObjectChange(**_change_values(actor, obj, action, before, after, related, message))
 
 
 def record_changes(changes: Sequence[ObjectChange]) -> None:

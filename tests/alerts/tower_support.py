@@ -1,4 +1,4 @@
-"""Shared pieces of the 处警标准 and 处警考核 tests: a call received at 福田's tower building."""
+"""Shared pieces of the alert tests: calls received at 福田's tower building (B1)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,13 @@ def _tower(stations: dict[str, Any]) -> Building:
     return Building.objects.get(station=stations["FT"], code="B1")
 
 
+def tower_call(stations: dict[str, Any], **extra: Any) -> AlertInput:
+    """A 110 call at the tower: a dispute, unless ``extra`` says otherwise."""
+    return AlertInput(
+        **{"category": "dispute", "source": "phone_110", "building_id": _tower(stations).pk, **extra}
+    )
+
+
 def _receive(personas: dict[str, Any], stations: dict[str, Any], **kw: Any) -> Alert:
-    data = AlertInput(source="phone_110", building_id=_tower(stations).pk, **{"category": "criminal", **kw})
+    data = tower_call(stations, **{"category": "criminal", **kw})
     return receive_alert(actor=personas["dispatcher"], station=stations["FT"], data=data)[0]
