@@ -361,7 +361,7 @@ def compare_pymerkle(args: argparse.Namespace) -> bool:
 def prove_at_scale(args: argparse.Namespace) -> bool:
     """(d): grow the log to --proof-size, then time inclusion proofs from storage."""
     settings.LEDGER_CHECKPOINT = "off"
-    have = storage.read_head().size
+    have = start = storage.read_head().size
     target = max(args.proof_size, have + 1)
     t0 = time.perf_counter()
     now = timezone.now()
@@ -373,10 +373,13 @@ def prove_at_scale(args: argparse.Namespace) -> bool:
         with transaction.atomic():
             ledger.append_encoded(rows)
         have += n
-        rate = (have - args.batch) / (time.perf_counter() - t0)
+        rate = (have - start) / (time.perf_counter() - t0)
         print(f"\r  building: {have:,} entries ({rate:,.0f}/s)", end="", flush=True)
     build = time.perf_counter() - t0
-    print(f"\r  built in {build:.0f} s ({target / build:,.0f} entries/s through append_encoded)")
+    print(
+        f"\r  built {target - start:,} entries in {build:.1f} s "
+        f"({(target - start) / build:,.0f} entries/s through append_encoded)"
+    )
     cp = ledger.sign_checkpoint() or ledger.latest_checkpoint()
     assert cp is not None
     size, root = cp.size, bytes(cp.root)
