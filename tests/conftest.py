@@ -110,6 +110,31 @@ def small_precinct_document(prefix: str = "", dx: float = 0.0) -> dict[str, Any]
 
 
 @pytest.fixture(autouse=True)
+def _public_generation_at_once(request: pytest.FixtureRequest) -> None:
+    """On PostgreSQL the page store's generation is bumped at commit (deferred constraint
+    triggers, zhengyi/sunshine/migrations/0003), and a test's transaction never commits: within
+    a test the triggers fire at each write instead, as SQLite's do, so a page read after a
+    change in the same test sees it."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and "db" not in request.fixturenames:
+        return
+    if "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction")
+    ):
+        return
+    request.getfixturevalue("db")
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE '%%\\_public\\_gen'")
+        names = [name for (name,) in cursor.fetchall()]
+        if names:
+            cursor.execute(f"SET CONSTRAINTS {', '.join(names)} IMMEDIATE")
+
+
+@pytest.fixture(autouse=True)
 def station_language() -> Any:
     """Every test starts in the station's language (Chinese). LocaleMiddleware activates the
     language of each request and nothing deactivates it, so one test's English request would

@@ -76,6 +76,9 @@ class Env(BaseSettings):
     # Progress lookups allowed per client address per window.
     sunshine_lookup_limit: int = Field(default=10, ge=1, le=10_000)
     sunshine_lookup_window_s: int = Field(default=600, ge=10, le=86_400)
+    # Serve the portal's home, list and publication pages from their stored rendering while
+    # nothing they show has changed (zhengyi/sunshine/page_store.py); off renders every request.
+    sunshine_page_store: bool = True
 
 
 @lru_cache(maxsize=1)

@@ -77,6 +77,17 @@ API_MIDDLEWARE = [
     "zhengyi.core.middleware.SecurityHeadersMiddleware",
 ]
 
+# A visitor's plain GET of a page the sunshine page store serves takes this chain (handlers.py):
+# the same headers and log line as MIDDLEWARE gives it, without what such a page never uses.
+PAGE_STORE_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "zhengyi.core.middleware.RequestContextMiddleware",
+    "zhengyi.core.middleware.ApiLocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "zhengyi.core.middleware.SecurityHeadersMiddleware",
+]
+
 # ZHENGYI_PUBLIC_ONLY: the public portal alone (zhengyi/urls_public.py; docs/sunshine.md).
 PUBLIC_ONLY = ENV.public_only
 ROOT_URLCONF = "zhengyi.urls_public" if PUBLIC_ONLY else "zhengyi.urls"
@@ -88,6 +99,7 @@ API_DIRECT_VIEWS: dict[tuple[str, str], str] = (
 SUNSHINE_SMALL_COUNT = ENV.sunshine_small_count
 SUNSHINE_LOOKUP_LIMIT = ENV.sunshine_lookup_limit
 SUNSHINE_LOOKUP_WINDOW = ENV.sunshine_lookup_window_s
+SUNSHINE_PAGE_STORE = ENV.sunshine_page_store
 WSGI_APPLICATION = "zhengyi.wsgi.application"
 AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "core:login"

@@ -1,4 +1,5 @@
-"""The public portal home on a phone: no login, readable without sideways scrolling, no errors."""
+"""The public portal home on a phone: no login, readable without sideways scrolling, no errors;
+the language links; a stored page shows a change on the next load."""
 
 from __future__ import annotations
 
@@ -54,6 +55,22 @@ def test_portal_home_on_a_phone(live_server: Any, chromium: Any, settings: Any) 
         assert "邓某" in page.locator(".body").first.inner_text()
         assert page.locator("a", has_text="验证").count() >= 1
         page.screenshot(path="/tmp/zhengyi-portal-phone.png")
+        # The language links: the same page in English, and back.
+        page.get_by_role("link", name="English").click()
+        page.wait_for_load_state()
+        assert page.locator("html").get_attribute("lang") == "en"
+        assert page.locator(".p-brand").inner_text() == "Sunshine transparency portal"
+        assert "/public/p/FT/" in page.url
+        page.get_by_role("link", name="简体中文").click()
+        page.wait_for_load_state()
+        assert page.locator(".p-brand").inner_text() == "阳光化办公平台"
+        # Served from the page store since its first rendering, the page is never stale: a step
+        # added while it is open shows on the next load.
+        publishing.add_progress(
+            actor=v.reviewer, publication=v.publication, on=v.published_at.date(), text="法院已开庭审理"
+        )
+        page.reload()
+        assert "法院已开庭审理" in page.locator(".timeline li").last.inner_text()
         assert errors == [], errors
     finally:
         context.close()

@@ -16,7 +16,8 @@ from zhengyi.sunshine.redaction import Leak, find_leaks
 LINK = re.compile(r"""(?:href|src)\s*=\s*["']([^"'#]+)""")
 # Public space: the portal and the ledger pages it links to (verify links).
 FOLLOW = ("/public/", "/ledger/entries/", "/ledger/checkpoint", "/ledger/key")
-SKIP = ("/static/",)
+# The language links set a cookie and redirect back to the page they are on: not pages.
+SKIP = ("/static/", "/public/language/")
 
 
 @dataclass

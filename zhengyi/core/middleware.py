@@ -69,9 +69,10 @@ class SecurityHeadersMiddleware:
 
 
 class ApiLocaleMiddleware:
-    """Django's LocaleMiddleware for the token API chain (settings.API_MIDDLEWARE): the API's
-    paths carry no language prefix, so the language is the caller's cookie or Accept-Language
-    (or the default) and the URL resolver is never asked — a tenth of an intake otherwise."""
+    """Django's LocaleMiddleware for the short chains (settings.API_MIDDLEWARE, and
+    PAGE_STORE_MIDDLEWARE): their paths carry no language prefix, so the language is the
+    caller's cookie or Accept-Language (or the default) and the URL resolver is never asked —
+    a tenth of an intake otherwise."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -252,7 +252,15 @@ _SUNSHINE_GRANTS: dict[str, dict[str, list[str]]] = {
     "station_head": _merge(
         # The mirror's own copies of alert tables and lookup rows (sunshine.deployment).
         _grant(
-            [*SUNSHINE, "sunshine.lookupthrottle", "sunshine.publishedsummary", "sunshine.publishedlookup"],
+            [
+                *SUNSHINE,
+                "sunshine.lookupthrottle",
+                "sunshine.publishedsummary",
+                "sunshine.publishedlookup",
+                # The stored renderings of the public pages (sunshine.page_store).
+                "sunshine.publicgeneration",
+                "sunshine.storedpage",
+            ],
             "view",
         ),
         _grant(SUNSHINE, "add", "change"),

@@ -322,3 +322,50 @@ class PublishedLookup(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class PublicGeneration(models.Model):
+    """One row counting every change to what the stored public pages show.
+
+    Bumped by database triggers (migration 0003) on each insert, update or delete of the tables
+    those pages read — publications, their versions, withdrawals, progress steps, feedback and
+    stations — in the writing transaction itself, whoever writes: a service, an import, the
+    admin or a hand-made SQL statement. A stored page is served only while this count is the
+    one it was rendered at (:mod:`zhengyi.sunshine.page_store`).
+    """
+
+    value = models.BigIntegerField(_("版本号"), default=0)
+
+    objects = RestrictedManager()
+    station_path: ClassVar[str | None] = None
+
+    class Meta:
+        verbose_name = _("公开页面版本号")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class StoredPage(models.Model):
+    """A public page as it was last rendered, per path and language, with what it was rendered
+    from: the public generation and the code's fingerprint (templates and translations)."""
+
+    path = models.CharField(_("路径"), max_length=200)
+    language = models.CharField(_("语言"), max_length=16)
+    generation = models.BigIntegerField(_("数据版本号"))
+    fingerprint = models.CharField(_("代码指纹"), max_length=64)
+    content_type = models.CharField(_("内容类型"), max_length=100)
+    body = models.BinaryField(_("内容"))
+    rendered_at = models.DateTimeField(_("生成时间"))
+
+    objects = RestrictedManager()
+    station_path: ClassVar[str | None] = None
+
+    class Meta:
+        verbose_name = _("已生成的公开页面")
+        verbose_name_plural = verbose_name
+        constraints = [models.UniqueConstraint(fields=["path", "language"], name="uniq_stored_page")]
+
+    def __str__(self) -> str:
+        return f"{self.path} [{self.language}]"

@@ -23,6 +23,7 @@ urlpatterns = [
     path("summaries/", views_public.summaries, name="summaries"),
     path("summaries/<code:station>/<int:year>-<int:month>/", views_public.summary_page, name="summary"),
     path("lookup/", views_public.lookup, name="lookup"),
+    path("language/<code:code>/", views_public.switch_language, name="language"),
     path("feedback/", views_public.feedback, name="feedback"),
     path("feedback/thanks/", views_public.feedback_thanks, name="feedback_thanks"),
     path("feed/rss/", feeds.PublicationsRss(), name="rss"),

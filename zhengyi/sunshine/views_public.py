@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -20,6 +21,7 @@ from zhengyi.core.models import Station
 from zhengyi.sunshine import selectors
 from zhengyi.sunshine.forms import FeedbackForm, LookupForm
 from zhengyi.sunshine.models import Publication
+from zhengyi.sunshine.page_store import stored
 from zhengyi.sunshine.services import throttle
 from zhengyi.sunshine.services.feedback import submit_feedback
 
@@ -32,6 +34,7 @@ def client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
+@stored
 def home(request: HttpRequest) -> HttpResponse:
     pubs = selectors.published()
     notices = list(pubs.filter(kind=Publication.Kind.NOTICE)[:HOME_LATEST])
@@ -51,6 +54,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@stored
 def publication_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     pubs = selectors.published()
@@ -66,6 +70,7 @@ def publication_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@stored
 def publication_page(request: HttpRequest, station: str, number: str) -> HttpResponse:
     pub = selectors.publication_detail(station, number)
     if pub is None:
@@ -168,3 +173,30 @@ def open_data(request: HttpRequest) -> HttpResponse:
         "sunshine/public/open_data.html",
         {"stations": selectors.public_stations(), "months": selectors.offered_months()[:3]},
     )
+
+
+@never_cache
+@require_http_methods(["GET"])
+def switch_language(request: HttpRequest, code: str) -> HttpResponse:
+    """The portal's language links: remember the choice in Django's language cookie and go
+    back. A GET (changing nothing but the visitor's own preference) so the pages carry no
+    CSRF token and can be served from the page store."""
+    if code not in dict(settings.LANGUAGES):
+        raise Http404(_("没有这种语言。"))
+    target = request.GET.get("next", "")
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("public:home")
+    response = redirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
