@@ -49,8 +49,8 @@ _HIT = (
     "WHERE p.path = %s AND p.language = %s AND p.fingerprint = %s"
 )
 _fingerprint: str | None = None
-# (path, language) → (commit mark, content type, body) of pages this process served.
-_kept: dict[tuple[str, str], tuple[bytes, str, bytes]] = {}
+# (database, path, language) → (commit mark, content type, body) of pages this process served.
+_kept: dict[tuple[str, str, str], tuple[bytes, str, bytes]] = {}
 KEPT_PAGES = 2000
 
 
@@ -86,7 +86,7 @@ def stored_response(path: str, language: str) -> HttpResponse | None:
     Answered from this process's memory when nothing has committed since the database last gave
     it — the mark is read *before* the query, so a commit racing the query only costs a query.
     """
-    key = (path, language)
+    key = (str(connection.settings_dict["NAME"]), path, language)
     mark = _commit_mark()
     if mark is not None:
         kept = _kept.get(key)
