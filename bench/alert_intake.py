@@ -1,6 +1,6 @@
 """Alert intake API vs the minimal Django JSON view, served the same way (DESIGN.md §7).
 
-    .venv/bin/python bench/alert_intake.py [--clients 50] [--seconds 10] [--workers 1]
+    .venv/bin/python bench/alert_intake.py [--clients 50] [--seconds 10] [--workers CPUS]
         [--database-url postgres://postgres@127.0.0.1:5432] [--kill] [--rate 5] [--keep] [--app M:A]
 
 Builds a throw-away installation (a temporary data dir with SQLite, or a fresh PostgreSQL
@@ -51,7 +51,17 @@ from importlib import metadata
 from pathlib import Path
 
 from loadgen import HOST, WARMUP, Request, Result, drive
-from servers import ROOT, SERVE_THREADS, Database, Server, free_port, prepare_database, server_env, zhengyi
+from servers import (
+    ROOT,
+    SERVE_THREADS,
+    SERVE_WORKERS,
+    Database,
+    Server,
+    free_port,
+    prepare_database,
+    server_env,
+    zhengyi,
+)
 
 BAR_RATIO = 0.1
 BAR_P99_MS = 100.0
@@ -195,7 +205,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=50, help="concurrent keep-alive connections")
     ap.add_argument("--seconds", type=float, default=10.0, help="measured seconds (after a 2 s warm-up)")
-    ap.add_argument("--workers", type=int, default=1, help="granian worker processes (both servers)")
+    ap.add_argument(
+        "--workers", type=int, default=SERVE_WORKERS, help="granian worker processes (both servers)"
+    )
     ap.add_argument(
         "--threads", type=int, default=SERVE_THREADS, help="granian --blocking-threads (both servers)"
     )

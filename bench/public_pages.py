@@ -30,7 +30,16 @@ from pathlib import Path
 
 from alert_intake import interrupts_as_keyboard, row, versions
 from loadgen import HOST, WARMUP, Result, drive
-from servers import ROOT, SERVE_THREADS, Server, free_port, prepare_database, server_env, zhengyi
+from servers import (
+    ROOT,
+    SERVE_THREADS,
+    SERVE_WORKERS,
+    Server,
+    free_port,
+    prepare_database,
+    server_env,
+    zhengyi,
+)
 
 BAR_RATIO = 0.3
 BAR_BYTES = 200_000
@@ -65,7 +74,7 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=SERVE_WORKERS)
     ap.add_argument("--threads", type=int, default=SERVE_THREADS)
     ap.add_argument("--database-url", default="")
     ap.add_argument("--keep", action="store_true")

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 READY_TIMEOUT = 90.0
 SERVE_THREADS = 16  # zhengyi serve's --blocking-threads (APP_THREADS in its command)
+SERVE_WORKERS = os.cpu_count() or 1  # zhengyi serve's default --workers (default_workers())
 
 
 def tool(name: str) -> str:
