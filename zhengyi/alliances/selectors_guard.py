@@ -1,0 +1,64 @@
+"""A guard's own day, for the home page on a phone: today's shift, the next one, and what runs
+out soon — the security-guard card (保安员证) and the training (轮训)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from zhengyi.alliances.models import Guard, RosterAssignment
+from zhengyi.core.models import User
+
+# As `zhengyi alliances training-due`: a month's notice is time to join a cohort.
+DUE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class GuardDay:
+    guard: Guard
+    today: date
+    shift: RosterAssignment | None  # today's, if any
+    next_shift: RosterAssignment | None  # the first after today
+    notices: tuple[str, ...]  # what has run out or runs out within DUE_DAYS
+
+
+def guard_day(user: User, today: date | None = None) -> GuardDay | None:
+    """The day of the active guard this account belongs to; None for anyone else."""
+    guard = Guard.objects.filter(user=user, active=True).first()
+    if guard is None:
+        return None
+    today = today or timezone.localdate()
+    coming = list(
+        RosterAssignment.objects.filter(guard=guard, date__gte=today)
+        .select_related("shift__zone")
+        .order_by("date", "shift__start")[:2]
+    )
+    shift = next((a for a in coming if a.date == today), None)
+    next_shift = next((a for a in coming if a.date > today), None)
+    return GuardDay(guard, today, shift, next_shift, tuple(_notices(guard, today)))
+
+
+def _notices(guard: Guard, today: date) -> list[str]:
+    out = []
+    for label, until in (
+        (_("保安员证"), guard.certificate_valid_until),
+        (_("培训"), guard.training_valid_until),
+    ):
+        if until is None:
+            if label == _("培训"):
+                out.append(_("没有培训记录，请联系所在单位报名轮训。"))
+            continue
+        shown = date_format(until, "Y-m-d")
+        left = (until - today).days
+        if left < 0:
+            out.append(_("%(what)s已于 %(date)s 过期。") % {"what": label, "date": shown})
+        elif left <= DUE_DAYS:
+            out.append(
+                _("%(what)s将于 %(date)s 到期（还有 %(days)d 天）。")
+                % {"what": label, "date": shown, "days": left}
+            )
+    return out
