@@ -54,6 +54,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
+    from zhengyi.alerts.station_week import station_week
     from zhengyi.alliances.selectors_guard import guard_day
     from zhengyi.precinct.selectors import precinct_summary
 
@@ -66,8 +67,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "summary": summaries[0] if len(stations) == 1 else None,
         "changes": changes if can(user, "view", ObjectChange) else [],
         "roles": list(user.roles.all()),
-        # A guard on a phone first wants his own shift, before the precinct's figures.
+        # A guard on a phone first wants his own shift, before the precinct's figures; a station
+        # head or dispatcher, how the week's alerts were handled.
         "guard_day": guard_day(user),
+        "week": station_week(user, stations[0]) if len(stations) == 1 else None,
     }
     return render(request, "core/home.html", context)
 
