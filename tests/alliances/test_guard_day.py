@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from zhengyi.alliances.models import RosterAssignment
-from zhengyi.alliances.selectors_guard import DUE_DAYS, guard_day
+from zhengyi.alliances.selectors_guard import DUE_DAYS, TrainingReminder, guard_day, training_reminder
 from zhengyi.alliances.services.people import update_guard
 from zhengyi.alliances.services.rosters import generate_roster, swap_assignment
 
@@ -103,3 +103,25 @@ def test_only_guards_get_the_card(alliance_setup: dict[str, Any], personas: dict
     lead = alliance_setup["guards"][7]
     update_guard(actor=alliance_setup["officer"], guard=lead, changes={"active": False})
     assert guard_day(personas["guardlead"]) is None  # no longer on duty: no card
+
+
+def test_whoever_looks_after_guards_is_told_how_many_are_due_for_training(
+    alliance_setup: dict[str, Any], personas: dict[str, Any]
+) -> None:
+    today = timezone.localdate()
+    assert training_reminder(personas["head"]) is None  # everyone trained until 2030
+    guards = alliance_setup["guards"]
+    officer = alliance_setup["officer"]
+    update_guard(actor=officer, guard=guards[0], changes={"training_valid_until": today - timedelta(days=3)})
+    update_guard(actor=officer, guard=guards[5], changes={"training_valid_until": today + timedelta(days=20)})
+    head = training_reminder(personas["head"])
+    assert head == TrainingReminder(due=2, expired=1)
+    # The security company's lead sees only his company's guards (4-7): one of them is due.
+    assert training_reminder(personas["guardlead"]) == TrainingReminder(due=1, expired=0)
+    client = Client()
+    client.force_login(personas["head"])
+    page = client.get("/").content.decode()
+    card = page[page.index('id="training-reminder"') :]
+    assert "2 名保安员的培训已过期或将在 30 天内到期" in card and "其中 1 名" in card
+    assert client.get("/alliances/training/due/").status_code == 200
+    assert training_reminder(personas["investigator"]) is None  # sees no guards: no card

@@ -1,5 +1,6 @@
-"""A guard's own day, for the home page on a phone: today's shift, the next one, and what runs
-out soon — the security-guard card (保安员证) and the training (轮训)."""
+"""For the home page: a guard's own day on a phone — today's shift, the next one, and what runs
+out soon (the security-guard card 保安员证 and the training 轮训) — and, for whoever looks after
+guards, how many of theirs are due for training."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from zhengyi.alliances.models import Guard, RosterAssignment
+from zhengyi.alliances.services.training import training_due
 from zhengyi.core.models import User
+from zhengyi.core.permissions import can
 
 # As `zhengyi alliances training-due`: a month's notice is time to join a cohort.
 DUE_DAYS = 30
@@ -62,3 +65,20 @@ def _notices(guard: Guard, today: date) -> list[str]:
                 % {"what": label, "date": shown, "days": left}
             )
     return out
+
+
+@dataclass(frozen=True)
+class TrainingReminder:
+    due: int  # guards the user may see whose training runs out within DUE_DAYS or has
+    expired: int  # of which: already run out, or never trained
+
+
+def training_reminder(user: User, today: date | None = None) -> TrainingReminder | None:
+    """How many of the guards ``user`` looks after need training soon; None when none do (or
+    the user sees no guards)."""
+    if not can(user, "view", Guard):
+        return None
+    rows = training_due(user, days=DUE_DAYS, today=today)
+    if not rows:
+        return None
+    return TrainingReminder(len(rows), sum(1 for r in rows if r.expired))

@@ -55,7 +55,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     from zhengyi.alerts.station_week import station_week
-    from zhengyi.alliances.selectors_guard import guard_day
+    from zhengyi.alliances.selectors_guard import guard_day, training_reminder
     from zhengyi.precinct.selectors import precinct_summary
 
     stations = list(Station.objects.restrict(user, "view").select_related("bureau"))
@@ -71,6 +71,7 @@ def home(request: HttpRequest) -> HttpResponse:
         # head or dispatcher, how the week's alerts were handled.
         "guard_day": guard_day(user),
         "week": station_week(user, stations[0]) if len(stations) == 1 else None,
+        "training_reminder": training_reminder(user),
     }
     return render(request, "core/home.html", context)
 
