@@ -35,7 +35,7 @@ def test_the_head_sees_the_weeks_handling_on_the_home_page(
 ) -> None:
     _receive(personas, stations, 3)
     today = timezone.localdate()
-    week = station_week(personas["head"], stations["FT"])
+    week = station_week(personas["head"], [stations["FT"]])
     assert week is not None and week.start == today - timedelta(days=6) and week.end == today
     expected = compliance_report(
         personas["head"], start=week.start, end=today, station_ids=[stations["FT"].pk]
@@ -55,8 +55,20 @@ def test_the_head_sees_the_weeks_handling_on_the_home_page(
 
 
 def test_not_for_those_who_may_not_see_alerts(personas: dict[str, Any], stations: dict[str, Any]) -> None:
-    assert station_week(personas["guardlead"], stations["FT"]) is None
-    assert station_week(personas["property"], stations["FT"]) is None
+    assert station_week(personas["guardlead"], [stations["FT"]]) is None
+    assert station_week(personas["property"], [stations["FT"]]) is None
     client = Client()
     client.force_login(personas["guardlead"])
     assert 'id="station-week"' not in client.get("/").content.decode()
+
+
+def test_a_bureau_sees_its_stations_together(personas: dict[str, Any], stations: dict[str, Any]) -> None:
+    _receive(personas, stations, 2)
+    week = station_week(personas["bureau"], [stations["FT"], stations["LH"]])
+    assert week is not None and week.report.received == 2 and week.open_now == 2
+    assert "station=" not in week.compliance_url  # the compliance page's default: every station
+    client = Client()
+    client.force_login(personas["bureau"])
+    page = client.get("/").content.decode()
+    assert 'id="station-week"' in page and 'id="stations-table"' in page
+    assert client.get(week.compliance_url).status_code == 200

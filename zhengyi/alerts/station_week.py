@@ -1,4 +1,4 @@
-"""The last seven days of a station's alert handling, for the home page: how many alerts, how
+"""The last seven days of a station's alert handling (or a bureau's stations'), for the home page: how many alerts, how
 many units arrived within the handling standard's time, the median arrival, feedback on time,
 and what is open now — each linking to the page that explains it."""
 
@@ -30,13 +30,19 @@ class StationWeek:
     compliance_url: str
 
 
-def station_week(user: User, station: Station, today: date | None = None) -> StationWeek | None:
-    """The week for someone who may see the station's alerts and its handling standards."""
-    if not (can(user, "view", Alert) and can(user, "view", HandlingStandard)):
+def station_week(user: User, stations: list[Station], today: date | None = None) -> StationWeek | None:
+    """The week of ``stations`` taken together (one station's, or a bureau's), for someone who
+    may see their alerts and handling standards."""
+    if not stations or not (can(user, "view", Alert) and can(user, "view", HandlingStandard)):
         return None
     end = today or timezone.localdate()
     start = end - timedelta(days=DAYS - 1)
-    report = compliance_report(user, start=start, end=end, station_ids=[station.pk])
-    open_now = Alert.objects.restrict(user, "view").filter(station=station, status__in=OPEN_STATUSES).count()
-    query = urlencode({"start": start.isoformat(), "end": end.isoformat(), "station": station.code})
-    return StationWeek(start, end, report, open_now, f"{reverse('standards:compliance')}?{query}")
+    ids = [s.pk for s in stations]
+    report = compliance_report(user, start=start, end=end, station_ids=ids)
+    open_now = (
+        Alert.objects.restrict(user, "view").filter(station_id__in=ids, status__in=OPEN_STATUSES).count()
+    )
+    params = {"start": start.isoformat(), "end": end.isoformat()}
+    if len(stations) == 1:
+        params["station"] = stations[0].code  # else the compliance page's own default: all of them
+    return StationWeek(start, end, report, open_now, f"{reverse('standards:compliance')}?{urlencode(params)}")

@@ -70,7 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
         # A guard on a phone first wants his own shift, before the precinct's figures; a station
         # head or dispatcher, how the week's alerts were handled.
         "guard_day": guard_day(user),
-        "week": station_week(user, stations[0]) if len(stations) == 1 else None,
+        "week": station_week(user, stations),
         "training_reminder": training_reminder(user),
     }
     return render(request, "core/home.html", context)
