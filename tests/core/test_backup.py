@@ -146,6 +146,13 @@ def test_backup_and_restore_commands_end_with_the_ledger_verified(tmp_path: Path
     assert _zhengyi(data, "backup", str(tmp_path / "b.zip")).returncode != 0  # never overwrites a backup
     refused = _zhengyi(data, "restore", str(tmp_path / "b.zip"))
     assert refused.returncode != 0 and "--replace" in refused.stderr
+    # A process that has the database open (as a running server has): refused, nothing changed.
+    server = sqlite3.connect(data / "zhengyi.sqlite3")
+    server.execute("SELECT count(*) FROM ledger_entry").fetchone()
+    busy = _zhengyi(data, "restore", str(tmp_path / "b.zip"), "--replace")
+    server.close()
+    assert busy.returncode != 0 and "open in another process" in busy.stderr
+    assert not list(data.glob("*.before-restore-*"))
     done = _zhengyi(data, "restore", str(tmp_path / "b.zip"), "--replace")
     assert done.returncode == 0, done.stderr
     assert "ledger verified: 3 entries" in done.stdout

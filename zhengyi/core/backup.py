@@ -15,8 +15,10 @@ database (docs/production.md, "Backups").
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -196,6 +198,33 @@ def unpack(backup: Path, work: Path) -> tuple[Manifest, Path]:
     ):
         raise BackupError("备份数据库的行数与清单不符 / the database's rows do not match the manifest")
     return manifest, copy
+
+
+# SQLite's "dead man switch" byte in the wal-index file (os_unix.c: UNIX_SHM_DMS, 120 + 8):
+# every connection that has the database open in WAL mode holds a shared lock on it.
+_DMS_BYTE = 128
+
+
+def in_use(database: Path) -> bool:
+    """Whether another process has ``database`` open (a server that is still running).
+
+    Call it only from a process with no connection of its own to that database: POSIX locks
+    belong to the process, so probing one of our own would hand SQLite's lock back on close.
+    """
+    shm = database.with_name(database.name + "-shm")
+    try:
+        fd = os.open(shm, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _DMS_BYTE)
+    except OSError:
+        return True
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, _DMS_BYTE)
+        return False
+    finally:
+        os.close(fd)
 
 
 def _nothing_signed(_log_id: str) -> int:

@@ -38,6 +38,11 @@ class Command(BaseCommand):
             raise CommandError(f"没有备份文件 {source} / no backup at {source}")
         target = sqlite_database()
         connections.close_all()  # nothing of ours holds the file being replaced
+        if backup.in_use(target):
+            raise CommandError(
+                f"数据库正在使用 / {target} is open in another process (a server still running?): "
+                "stop it, then restore. Nothing was restored."
+            )
         try:
             manifest, kept = backup.restore(source, target, signed=_signed, replace=options["replace"])
         except backup.BackupError as exc:
