@@ -219,6 +219,8 @@ def test_the_short_chain_gives_a_visitor_the_full_chains_headers(publish: Any) -
         k: v for k, v in full[1].items() if k not in drop
     }
     assert short[1]["Content-Language"] == "en" and "Set-Cookie" not in short[1]
+    # The language may come from the cookie: a shared cache must keep visitors' languages apart.
+    assert {v.strip() for v in short[1]["Vary"].split(",")} == {"Accept-Language", "Cookie"}
     assert run(app, "GET", "/public/p/FT/FT-1999-0001/")[0] == 404
 
 

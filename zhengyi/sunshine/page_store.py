@@ -38,6 +38,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from zhengyi.core.db_sqlite import wal_watch
 from zhengyi.sunshine.services import pages as page_services
@@ -123,6 +124,13 @@ def stored(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseB
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = _answer(request, *args, **kwargs)
+        # The language comes from the cookie as well as Accept-Language: a shared cache in front
+        # of the portal must not hand one visitor's language to another.
+        patch_vary_headers(response, ("Cookie",))
+        return response
+
+    def _answer(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not settings.SUNSHINE_PAGE_STORE or request.method not in ("GET", "HEAD") or request.GET:
             return view(request, *args, **kwargs)
         language = translation.get_language() or settings.LANGUAGE_CODE
