@@ -55,11 +55,12 @@ def test_a_backup_made_while_writing_is_a_consistent_copy(tmp_path: Path) -> Non
     finally:
         stop.set()
         writer.join()
-    assert manifest.tables["t"] >= 50 and (manifest.tables["t"] - 50) % 100 == 0  # whole transactions
-    assert (manifest.ledger_size, manifest.checkpoint_size, manifest.log_id) == (7, 7, "log-a")
-    assert manifest.checkpoint_root == bytes(range(32)).hex()
+    c = manifest.contents
+    assert c.tables["t"] >= 50 and (c.tables["t"] - 50) % 100 == 0  # whole transactions only
+    assert (c.ledger_size, c.checkpoint_size, c.log_id) == (7, 7, "log-a")
+    assert c.checkpoint_root == bytes(range(32)).hex()
     checked, copy = backup.unpack(tmp_path / "b.zip", tmp_path)
-    assert checked == manifest and backup.describe(copy).tables == manifest.tables
+    assert checked == manifest and backup.describe(copy) == c
     assert not (tmp_path / "b.zip.partial").exists()
 
 
@@ -84,7 +85,7 @@ def test_a_damaged_or_altered_backup_is_refused_and_nothing_changes(tmp_path: Pa
     data[len(data) // 2] ^= 0xFF
     _rezip(good, tmp_path / "flipped.zip", data=bytes(data))
     counts = made.as_json()
-    counts["tables"] = {**made.tables, "t": made.tables["t"] + 1}  # type: ignore[dict-item]
+    counts["tables"] = {**made.contents.tables, "t": made.contents.tables["t"] + 1}  # type: ignore[dict-item]
     _rezip(good, tmp_path / "recounted.zip", manifest=counts)
     (tmp_path / "cut.zip").write_bytes(good.read_bytes()[:1000])
     for bad, reason in (
@@ -110,7 +111,7 @@ def test_restore_will_not_overwrite_unasked_nor_roll_the_log_back(tmp_path: Path
     assert backup.describe(target).tables["t"] == 3
     manifest, kept = backup.restore(tmp_path / "b.zip", target, signed=lambda log: 7, replace=True)
     assert manifest == made and kept is not None and backup.describe(kept).tables["t"] == 3
-    assert backup.describe(target).tables == made.tables
+    assert backup.describe(target) == made.contents
     fresh = tmp_path / "new" / "zhengyi.sqlite3"
     fresh.parent.mkdir()
     assert backup.restore(tmp_path / "b.zip", fresh)[1] is None  # nothing was there
@@ -176,6 +177,6 @@ def test_the_backup_command_on_this_database(tmp_path: Path) -> None:
         return
     call_command("backup", str(out))
     manifest, _copy = backup.unpack(out, tmp_path)
-    assert "django_migrations" in manifest.tables and manifest.tables["django_migrations"] > 0
+    assert manifest.contents.tables.get("django_migrations", 0) > 0
     with pytest.raises(CommandError, match="exists"):
         call_command("backup", str(out))

@@ -48,13 +48,36 @@ def test_the_mark_changes_with_every_commit_and_only_then(tmp_path: Path) -> Non
 
 def test_a_torn_header_is_no_answer(tmp_path: Path) -> None:
     _wal_database(tmp_path / "db.sqlite3")
-    watch = wal_watch.WalWatch(tmp_path / "db.sqlite3")
-    good = watch.header()
-    assert good is not None
+    good = wal_watch.WalWatch(tmp_path / "db.sqlite3").header()
+    assert good is not None and wal_watch.header_of(good * 2) == good
     torn = bytearray(good * 2)
     torn[wal_watch.HEADER_SIZE + 16] ^= 1  # a writer has rewritten the second copy only
-    watch._map = bytes(torn)  # type: ignore[assignment]
-    assert watch.header() is None
+    assert wal_watch.header_of(bytes(torn)) is None
+    unset = bytearray(good * 2)
+    unset[12] = unset[wal_watch.HEADER_SIZE + 12] = 0  # isInit clear: not set up yet
+    assert wal_watch.header_of(bytes(unset)) is None
+
+
+def test_threads_asking_at_once_share_one_watch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from tests.threads_support import run_together
+
+    _wal_database(tmp_path / "db.sqlite3")
+    slow_init = wal_watch.WalWatch.__init__
+
+    def slow(self: wal_watch.WalWatch, database: str | Path) -> None:
+        time.sleep(0.05)  # every thread is inside at once unless they queue
+        slow_init(self, database)
+
+    monkeypatch.setattr(wal_watch.WalWatch, "__init__", slow)
+    found: dict[int, object] = {}
+
+    def ask(i: int) -> None:
+        found[i] = wal_watch.watch(tmp_path / "db.sqlite3")
+
+    run_together(ask, 8)
+    assert len(found) == 8 and found[0] is not None and all(w is found[0] for w in found.values())
 
 
 def test_no_watch_without_a_wal_index(tmp_path: Path) -> None:

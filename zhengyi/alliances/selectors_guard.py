@@ -35,25 +35,27 @@ def guard_day(user: User, today: date | None = None) -> GuardDay | None:
     if guard is None:
         return None
     today = today or timezone.localdate()
-    coming = list(
-        RosterAssignment.objects.filter(guard=guard, date__gte=today)
+    mine = (
+        RosterAssignment.objects.filter(guard=guard)
         .select_related("shift__zone")
-        .order_by("date", "shift__start")[:2]
+        .order_by("date", "shift__start")
     )
-    shift = next((a for a in coming if a.date == today), None)
-    next_shift = next((a for a in coming if a.date > today), None)
+    shift = mine.filter(date=today).first()
+    next_shift = mine.filter(date__gt=today).first()
     return GuardDay(guard, today, shift, next_shift, tuple(_notices(guard, today)))
 
 
 def _notices(guard: Guard, today: date) -> list[str]:
     out = []
-    for label, until in (
-        (_("保安员证"), guard.certificate_valid_until),
-        (_("培训"), guard.training_valid_until),
+    # (what, valid until, what to say when there is no date): a guard card's date may simply
+    # not be on file, but no training date means never trained (as training_due counts it).
+    for label, until, undated in (
+        (_("保安员证"), guard.certificate_valid_until, None),
+        (_("培训"), guard.training_valid_until, _("没有培训记录，请联系所在单位报名轮训。")),
     ):
         if until is None:
-            if label == _("培训"):
-                out.append(_("没有培训记录，请联系所在单位报名轮训。"))
+            if undated:
+                out.append(undated)
             continue
         shown = date_format(until, "Y-m-d")
         left = (until - today).days

@@ -39,28 +39,37 @@ class BackupError(Exception):
 
 
 @dataclass(frozen=True)
-class Manifest:
-    created_at: str
-    sha256: str
-    size: int
+class Contents:
+    """What a database holds, as a restore checks it: rows per table, and the ledger's id,
+    size and newest checkpoint."""
+
     tables: dict[str, int]
     ledger_size: int
     checkpoint_size: int | None
     checkpoint_root: str | None
     log_id: str
 
+
+@dataclass(frozen=True)
+class Manifest:
+    created_at: str
+    sha256: str
+    size: int
+    contents: Contents
+
     def as_json(self) -> dict[str, Any]:
+        c = self.contents
         return {
             "format": FORMAT,
             "created_at": self.created_at,
             "database": {"file": DATABASE, "sha256": self.sha256, "bytes": self.size},
-            "tables": self.tables,
+            "tables": c.tables,
             "ledger": {
-                "log_id": self.log_id,
-                "size": self.ledger_size,
+                "log_id": c.log_id,
+                "size": c.ledger_size,
                 "checkpoint": None
-                if self.checkpoint_size is None
-                else {"size": self.checkpoint_size, "root": self.checkpoint_root},
+                if c.checkpoint_size is None
+                else {"size": c.checkpoint_size, "root": c.checkpoint_root},
             },
         }
 
@@ -74,11 +83,13 @@ class Manifest:
                 created_at=str(data["created_at"]),
                 sha256=str(data["database"]["sha256"]),
                 size=int(data["database"]["bytes"]),
-                tables={str(k): int(v) for k, v in data["tables"].items()},
-                ledger_size=int(data["ledger"]["size"]),
-                checkpoint_size=None if cp is None else int(cp["size"]),
-                checkpoint_root=None if cp is None else str(cp["root"]),
-                log_id=str(data["ledger"]["log_id"]),
+                contents=Contents(
+                    tables={str(k): int(v) for k, v in data["tables"].items()},
+                    ledger_size=int(data["ledger"]["size"]),
+                    checkpoint_size=None if cp is None else int(cp["size"]),
+                    checkpoint_root=None if cp is None else str(cp["root"]),
+                    log_id=str(data["ledger"]["log_id"]),
+                ),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise BackupError(f"备份清单不完整 / the backup's manifest is incomplete ({exc!r})") from exc
@@ -90,15 +101,6 @@ def _digest(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-@dataclass(frozen=True)
-class Contents:
-    tables: dict[str, int]
-    ledger_size: int
-    checkpoint_size: int | None
-    checkpoint_root: str | None
-    log_id: str
 
 
 def describe(path: Path) -> Contents:
@@ -148,16 +150,11 @@ def make(database: Path, out: Path) -> Manifest:
         conn = sqlite3.connect(copy)
         conn.execute("PRAGMA journal_mode=DELETE")
         conn.close()
-        found = describe(copy)
         manifest = Manifest(
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
             sha256=_digest(copy),
             size=copy.stat().st_size,
-            tables=found.tables,
-            ledger_size=found.ledger_size,
-            checkpoint_size=found.checkpoint_size,
-            checkpoint_root=found.checkpoint_root,
-            log_id=found.log_id,
+            contents=describe(copy),
         )
         partial = out.with_name(out.name + ".partial")
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as z:
@@ -188,14 +185,7 @@ def unpack(backup: Path, work: Path) -> tuple[Manifest, Path]:
         conn.close()
     if verdict != "ok":
         raise BackupError(f"备份数据库未通过完整性检查 / SQLite's integrity check fails: {verdict}")
-    found = describe(copy)
-    if found != Contents(
-        manifest.tables,
-        manifest.ledger_size,
-        manifest.checkpoint_size,
-        manifest.checkpoint_root,
-        manifest.log_id,
-    ):
+    if describe(copy) != manifest.contents:
         raise BackupError("备份数据库的行数与清单不符 / the database's rows do not match the manifest")
     return manifest, copy
 
@@ -243,10 +233,10 @@ def restore(
     """
     with tempfile.TemporaryDirectory(dir=database.parent) as work:
         manifest, copy = unpack(backup, Path(work))
-        signed_size = signed(manifest.log_id)
-        if manifest.ledger_size < signed_size:
+        signed_size = signed(manifest.contents.log_id)
+        if manifest.contents.ledger_size < signed_size:
             raise BackupError(
-                f"备份早于已发布的检查点 / this backup holds {manifest.ledger_size} ledger entries, but this "
+                f"备份早于已发布的检查点 / this backup holds {manifest.contents.ledger_size} ledger entries, but this "
                 f"server has already signed and published checkpoint {signed_size}: restoring it would roll "
                 "the public log back (docs/ledger.md, rotation and recovery). Nothing was restored."
             )

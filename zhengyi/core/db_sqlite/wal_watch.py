@@ -28,6 +28,7 @@ from __future__ import annotations
 import mmap
 import os
 import sqlite3
+import threading
 from pathlib import Path
 
 HEADER_SIZE = 48
@@ -61,15 +62,23 @@ class WalWatch:
 
     def header(self) -> bytes | None:
         """The current header; None while a writer is between its two copies (ask again)."""
-        raw = self._map[: 2 * HEADER_SIZE]
-        first = raw[:HEADER_SIZE]
-        if first != raw[HEADER_SIZE:] or not first[_IS_INIT]:
-            return None
-        return first
+        return header_of(self._map[: 2 * HEADER_SIZE])
 
 
+def header_of(raw: bytes) -> bytes | None:
+    """The header in the wal-index's first 96 bytes, if its two copies agree and it is set up."""
+    first = raw[:HEADER_SIZE]
+    if first != raw[HEADER_SIZE : 2 * HEADER_SIZE] or not first[_IS_INIT]:
+        return None
+    return first
+
+
+# Every watch this process made, its own and a parent's, stays referenced for good: an mmap
+# holds a duplicate of its descriptor and closes it when collected, which would drop SQLite's
+# locks on the wal-index as surely as closing ours (see the module).
 _watches: dict[tuple[int, str], WalWatch | None] = {}
-_inherited: list[WalWatch] = []  # a parent's watches, kept from being closed in its child
+_inherited: list[WalWatch] = []
+_making = threading.Lock()  # one watch per database, however many request threads ask first
 
 
 def watch(database: str | Path) -> WalWatch | None:
@@ -79,6 +88,14 @@ def watch(database: str | Path) -> WalWatch | None:
     key = (pid, str(database))
     if key in _watches:
         return _watches[key]
+    with _making:
+        if key in _watches:
+            return _watches[key]
+        return _make(key)
+
+
+def _make(key: tuple[int, str]) -> WalWatch | None:
+    pid, database = key
     for (other_pid, _name), found in list(_watches.items()):
         if other_pid != pid:
             if found is not None:

@@ -38,11 +38,12 @@ class Command(BaseCommand):
             manifest = backup.make(sqlite_database(), out)
         except backup.BackupError as exc:
             raise CommandError(str(exc)) from exc
-        rows = sum(manifest.tables.values())
-        cp = "none" if manifest.checkpoint_size is None else f"{manifest.checkpoint_size}"
+        c = manifest.contents
+        cp = "none" if c.checkpoint_size is None else f"{c.checkpoint_size}"
         self.stdout.write(
-            f"已备份 / backed up: {out} ({manifest.size:,} bytes, {len(manifest.tables)} tables, {rows:,} rows; "
-            f"ledger {manifest.ledger_size:,} entries, newest checkpoint {cp}; SHA-256 {manifest.sha256[:16]}…)"
+            f"已备份 / backed up: {out} ({manifest.size:,} bytes, {len(c.tables)} tables, "
+            f"{sum(c.tables.values()):,} rows; ledger {c.ledger_size:,} entries, newest checkpoint {cp}; "
+            f"SHA-256 {manifest.sha256[:16]}…)"
         )
         self.stdout.write(
             "密钥不在备份中 / keys are not in the backup: keep ledger.key and secret_key from the data dir "

@@ -50,8 +50,8 @@ class Command(BaseCommand):
         if kept is not None:
             self.stdout.write(f"原数据库保留在 / the database that was there is kept as {kept}")
         self.stdout.write(
-            f"已恢复 / restored {manifest.created_at} backup: {len(manifest.tables)} tables, "
-            f"{sum(manifest.tables.values()):,} rows, every count and the file's SHA-256 as recorded"
+            f"已恢复 / restored {manifest.created_at} backup: {len(manifest.contents.tables)} tables, "
+            f"{sum(manifest.contents.tables.values()):,} rows, every count and the file's SHA-256 as recorded"
         )
         from zhengyi.ledger import integrity
 
